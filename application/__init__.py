@@ -1,0 +1,1 @@
+"""Use cases: one module per job, written against the ports only."""
