@@ -1,0 +1,1 @@
+"""Cache tiers behind the cache port."""

@@ -1,0 +1,81 @@
+"""Configuration from RESGW_* environment variables, each with its default."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PREFIX = "RESGW_"
+RESY_PUBLIC_BASE_URL = "https://api.resy.com"
+
+
+@dataclass(frozen=True)
+class Settings:
+    grpc_address: str = "127.0.0.1:50051"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    log_format: str = "text"
+    log_level: str = "INFO"
+    shutdown_grace: float = 10.0
+    sandbox_address: str = "127.0.0.1:50080"
+    sandbox_faults: str = ""
+    resy_base_url: str = RESY_PUBLIC_BASE_URL
+    resy_api_key: str = field(default="", repr=False)
+    resy_auth_token: str = field(default="", repr=False)
+    resy_timeout: float = 5.0
+    hot_cache_max_entries: int = 10_000
+    availability_fresh_for: float = 300.0
+    availability_stale_for: float = 7200.0
+
+    @property
+    def sandbox_mode(self) -> bool:
+        """No Resy credentials: every upstream is the local sandbox."""
+        return not self.resy_api_key
+
+    @property
+    def sandbox_base_url(self) -> str:
+        return f"http://{self.sandbox_address}"
+
+    @property
+    def effective_resy_base_url(self) -> str:
+        return self.sandbox_base_url if self.sandbox_mode else self.resy_base_url
+
+    @property
+    def effective_resy_api_key(self) -> str:
+        return "sandbox-public-key" if self.sandbox_mode else self.resy_api_key
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'gateway.sqlite3').resolve()}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        source = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for name, spec in cls.__dataclass_fields__.items():
+            raw = source.get(PREFIX + name.upper())
+            if raw is None or raw == "":
+                continue
+            values[name] = _convert(name, raw, spec.default)
+
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _convert(name: str, raw: str, default: object) -> object:
+    try:
+        if isinstance(default, bool):
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, Path):
+            return Path(raw)
+    except ValueError as error:
+        raise ValueError(
+            f"{PREFIX}{name.upper()} must be a {type(default).__name__}, got {raw!r}"
+        ) from error
+
+    return raw.strip()

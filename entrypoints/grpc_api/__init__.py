@@ -1,0 +1,1 @@
+"""The gRPC surface: servicers, translation, the one error mapping, the server."""
