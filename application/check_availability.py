@@ -1,4 +1,4 @@
-"""Check availability: fresh cache, then each platform in turn, then stale, then links."""
+"""Check availability: fresh cache, each platform in turn, stale, then links."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,7 +53,7 @@ class CheckAvailability:
         asked = [p for p in self._platforms if p.serves(query.restaurant)]
         cached = {p.provider: self._lookup(p.provider, query) for p in asked}
 
-        for provider, (entry, age) in cached.items():
+        for entry, age in cached.values():
             if entry is not None and age <= self._policy.fresh_for:
                 return self._answer(query, entry, age, Source.HOT_CACHE, links)
 
@@ -72,11 +72,9 @@ class CheckAvailability:
             entry = CacheEntry(stored, now)
             return self._answer(query, entry, 0.0, Source.LIVE, links, failures)
 
-        for provider, (entry, age) in cached.items():
+        for entry, age in cached.values():
             if entry is not None and age <= self._policy.stale_for:
-                return self._answer(
-                    query, entry, age, Source.STALE, links, failures
-                )
+                return self._answer(query, entry, age, Source.STALE, links, failures)
 
         return self._unanswered(query, links, failures)
 

@@ -14,9 +14,7 @@ def _is_slug(value: str) -> bool:
     return bool(value) and not value.isdigit() and "/" not in value
 
 
-def resy_link(
-    restaurant: RestaurantRef, day: date, party_size: int
-) -> DeepLink | None:
+def resy_link(restaurant: RestaurantRef, day: date, party_size: int) -> DeepLink | None:
     if not (_is_slug(restaurant.resy_url_slug) and _is_slug(restaurant.resy_city)):
         return None
     path = "/cities/{}/venues/{}".format(

@@ -66,9 +66,8 @@ def explain(error: APIError, link: DeepLink | None = None) -> Explanation:
         )
         return Explanation("UPSTREAM_AUTH_FAILED", sentence, None)
     if isinstance(error, CAPTCHAError):
-        sentence = (
-            f"{name} is asking for CAPTCHA verification."
-            + _link_clause(link, "Here's a direct link to book manually")
+        sentence = f"{name} is asking for CAPTCHA verification." + _link_clause(
+            link, "Here's a direct link to book manually"
         )
         return Explanation("UPSTREAM_CAPTCHA", sentence, None)
     if isinstance(error, SchemaChangeError):

@@ -18,10 +18,12 @@ def _plural(count: int, unit: str) -> str:
 
 
 def describe_age(seconds: float) -> str:
-    """'just now', '1 minute ago', '20 minutes ago', '2 hours 5 minutes ago'."""
+    """'just now', '40 seconds ago', '20 minutes ago', '2 hours 5 minutes ago'."""
     whole = max(0, int(seconds))
-    if whole < 60:
+    if whole < 1:
         return "just now"
+    if whole < 60:
+        return _plural(whole, "second") + " ago"
     minutes = whole // 60
     if minutes < 60:
         return _plural(minutes, "minute") + " ago"

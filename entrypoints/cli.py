@@ -10,7 +10,9 @@ from entrypoints.config import Settings
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="reservation-gateway")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="serve gRPC (against the sandbox without credentials)")
+    commands.add_parser(
+        "serve", help="serve gRPC (against the sandbox without credentials)"
+    )
     sandbox = commands.add_parser("sandbox", help="serve the upstream imitations alone")
     sandbox.add_argument("--address", help="host:port, default RESGW_SANDBOX_ADDRESS")
     sandbox.add_argument("--faults", help="fault spec, default RESGW_SANDBOX_FAULTS")

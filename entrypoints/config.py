@@ -1,9 +1,12 @@
 """Configuration from RESGW_* environment variables, each with its default."""
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from adapters.resilience.policy import DEFAULT_POLICIES, UpstreamPolicy
 
 PREFIX = "RESGW_"
 RESY_PUBLIC_BASE_URL = "https://api.resy.com"
@@ -26,6 +29,9 @@ class Settings:
     hot_cache_max_entries: int = 10_000
     availability_fresh_for: float = 300.0
     availability_stale_for: float = 7200.0
+    policies: Mapping[str, UpstreamPolicy] = field(
+        default_factory=lambda: dict(DEFAULT_POLICIES)
+    )
 
     @property
     def sandbox_mode(self) -> bool:
@@ -55,12 +61,47 @@ class Settings:
         source = os.environ if env is None else env
         values: dict[str, object] = {}
         for name, spec in cls.__dataclass_fields__.items():
+            if name == "policies":
+                continue
             raw = source.get(PREFIX + name.upper())
             if raw is None or raw == "":
                 continue
             values[name] = _convert(name, raw, spec.default)
 
+        values["policies"] = policies_from_env(source)
+
         return cls(**values)  # type: ignore[arg-type]
+
+
+POLICY_FIELDS = (
+    "max_attempts",
+    "min_wait",
+    "max_wait",
+    "multiplier",
+    "jitter",
+    "fail_max",
+    "reset_timeout",
+    "retry_budget_ratio",
+    "attempt_timeout",
+)
+
+
+def policies_from_env(env: Mapping[str, str]) -> dict[str, UpstreamPolicy]:
+    """Each upstream's policy, with RESGW_<UPSTREAM>_<FIELD> overrides."""
+    policies = {}
+    for name, policy in DEFAULT_POLICIES.items():
+        changes: dict[str, object] = {}
+        for attribute in POLICY_FIELDS:
+            key = f"{PREFIX}{name.upper()}_{attribute.upper()}"
+            raw = env.get(key, "")
+            if raw:
+                default = getattr(policy, attribute)
+                changes[attribute] = _convert(
+                    f"{name}_{attribute}", raw, 1.0 if default is None else default
+                )
+        policies[name] = dataclasses.replace(policy, **changes)  # type: ignore[arg-type]
+
+    return policies
 
 
 def _convert(name: str, raw: str, default: object) -> object:

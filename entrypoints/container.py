@@ -5,10 +5,6 @@ override providers (clock, platforms, ledger) with fakes.
 """
 
 import httpx
-from dependency_injector import containers, providers
-
-from adapters.cache.memory import MemoryCache
-from adapters.clock import SystemClock
 from adapters.metering import MeteredTransport
 from adapters.resilience.availability import ResilientAvailability
 from adapters.resilience.registry import BreakerRegistry
@@ -16,6 +12,10 @@ from adapters.resy.availability import ResyAvailability
 from adapters.resy.settings import ResySettings
 from adapters.storage.engine import make_engine
 from adapters.storage.ledger import SqlCostLedger
+from dependency_injector import containers, providers
+
+from adapters.cache.memory import MemoryCache
+from adapters.clock import SystemClock
 from application.check_availability import AvailabilityPolicy, CheckAvailability
 from entrypoints.config import Settings
 
@@ -34,7 +34,9 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     engine = providers.Singleton(make_engine, settings.provided.effective_database_url)
     ledger = providers.Singleton(SqlCostLedger, engine=engine, clock=clock)
-    breakers = providers.Singleton(BreakerRegistry, clock=clock)
+    breakers = providers.Singleton(
+        BreakerRegistry, clock=clock, policies=settings.provided.policies
+    )
 
     resy_http = providers.Singleton(
         _http_client,
@@ -59,7 +61,7 @@ class Container(containers.DeclarativeContainer):
     resy = providers.Singleton(
         ResilientAvailability,
         inner=resy_raw,
-        resilience=breakers.provided.resilience_for.call("resy"),
+        resilience=breakers.provided.resilience.call("resy"),
     )
 
     hot_cache = providers.Singleton(

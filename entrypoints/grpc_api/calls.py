@@ -34,7 +34,9 @@ def rpc(handler: Handler[Req, Resp]) -> Handler[Req, Resp]:
     """
 
     @functools.wraps(handler)
-    async def wrapper(self: Any, request: Req, context: grpc.aio.ServicerContext) -> Resp:
+    async def wrapper(
+        self: Any, request: Req, context: grpc.aio.ServicerContext
+    ) -> Resp:
         clock: Clock = self.clock
         request_id = _incoming_request_id(context)
         remaining = context.time_remaining()

@@ -33,9 +33,7 @@ def _pack(message: object) -> any_pb2.Any:
     return packed
 
 
-def _status(
-    code: int, message: str, details: Sequence[object]
-) -> status_pb2.Status:
+def _status(code: int, message: str, details: Sequence[object]) -> status_pb2.Status:
     return status_pb2.Status(
         code=code, message=message, details=[_pack(d) for d in details]
     )
@@ -48,7 +46,9 @@ def _localized(sentence: str) -> error_details_pb2.LocalizedMessage:
 def _help(links: Sequence[DeepLink]) -> error_details_pb2.Help:
     return error_details_pb2.Help(
         links=[
-            error_details_pb2.Help.Link(description=f"Book on {link.label}", url=link.url)
+            error_details_pb2.Help.Link(
+                description=f"Book on {link.label}", url=link.url
+            )
             for link in links
         ]
     )
@@ -58,7 +58,11 @@ def _code_for(error: APIError) -> int:
     if isinstance(error, AuthError):
         return code_pb2.FAILED_PRECONDITION
     if isinstance(error, PermanentAPIError):
-        return code_pb2.NOT_FOUND if error.status_code == 404 else code_pb2.FAILED_PRECONDITION
+        return (
+            code_pb2.NOT_FOUND
+            if error.status_code == 404
+            else code_pb2.FAILED_PRECONDITION
+        )
     return code_pb2.UNAVAILABLE
 
 
@@ -76,8 +80,12 @@ def status_for(
             ]
         )
         sentence = "The request is not valid: " + str(error)
-        info = error_details_pb2.ErrorInfo(reason="INVALID_ARGUMENT", domain=ERROR_DOMAIN)
-        return _status(code_pb2.INVALID_ARGUMENT, sentence, [info, bad, _localized(sentence)])
+        info = error_details_pb2.ErrorInfo(
+            reason="INVALID_ARGUMENT", domain=ERROR_DOMAIN
+        )
+        return _status(
+            code_pb2.INVALID_ARGUMENT, sentence, [info, bad, _localized(sentence)]
+        )
 
     if isinstance(error, NotFoundError):
         info = error_details_pb2.ErrorInfo(reason="NOT_FOUND", domain=ERROR_DOMAIN)
@@ -99,7 +107,9 @@ def status_for(
             details.append(_help(links))
         return _status(_code_for(error), told.sentence, details)
 
-    logger.error("rpc.unexpected_error", exc_info=error, extra={"request_id": request_id})
+    logger.error(
+        "rpc.unexpected_error", exc_info=error, extra={"request_id": request_id}
+    )
     sentence = f"Something went wrong inside the gateway (request id {request_id})."
     info = error_details_pb2.ErrorInfo(reason="INTERNAL", domain=ERROR_DOMAIN)
     return _status(code_pb2.INTERNAL, sentence, [info, _localized(sentence)])

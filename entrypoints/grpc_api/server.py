@@ -10,12 +10,19 @@ from grpc_reflection.v1alpha import reflection
 
 from entrypoints.container import Container
 from entrypoints.grpc_api.availability import AvailabilityServicer
-from reservations.v1 import availability_pb2, availability_pb2_grpc
+from entrypoints.grpc_api.operations import OperationsServicer, UpstreamHealth
+from reservations.v1 import (
+    availability_pb2,
+    availability_pb2_grpc,
+    operations_pb2,
+    operations_pb2_grpc,
+)
 
 logger = logging.getLogger(__name__)
 
 SERVICE_NAMES = (
     availability_pb2.DESCRIPTOR.services_by_name["AvailabilityService"].full_name,
+    operations_pb2.DESCRIPTOR.services_by_name["OperationsService"].full_name,
 )
 
 
@@ -36,6 +43,10 @@ class GatewayServer:
             ),
             self.server,
         )
+        operations_pb2_grpc.add_OperationsServiceServicer_to_server(
+            OperationsServicer(self.container.breakers(), self.container.clock()),
+            self.server,
+        )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
             (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME),
@@ -46,6 +57,7 @@ class GatewayServer:
             raise OSError(f"could not bind the gRPC server to {self.address}")
         for name in ("", *SERVICE_NAMES):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        await UpstreamHealth(self.health, self.container.breakers()).start()
         await self.server.start()
 
     async def stop(self, grace: float) -> None:

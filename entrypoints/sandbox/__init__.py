@@ -1,0 +1,1 @@
+"""A loopback imitation of the upstreams, with switches for their faults."""

@@ -1,0 +1,131 @@
+"""A real gateway process, driven from outside by grpcurl over real gRPC."""
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+GRPCURL = str(BIN / "grpcurl")
+START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class GatewayProcess:
+    process: subprocess.Popen[str]
+    address: str
+    sandbox_url: str
+    log: list[str] = field(default_factory=list)
+
+    def grpcurl(
+        self, *args: str, data: dict[str, object] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        command = [GRPCURL, "-plaintext", "-max-time", "30"]
+        if data is not None:
+            command += ["-d", json.dumps(data)]
+        command += [self.address, *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+    def call(self, method: str, data: dict[str, object]) -> dict[str, object]:
+        done = self.grpcurl(method, data=data)
+        assert done.returncode == 0, done.stderr + done.stdout
+        return json.loads(done.stdout)
+
+    def sandbox_stats(self) -> dict[str, dict[str, int]]:
+        with urllib.request.urlopen(self.sandbox_url + "/_sandbox/stats") as answer:
+            return json.loads(answer.read())
+
+    def set_faults(self, spec: str) -> None:
+        request = urllib.request.Request(
+            self.sandbox_url + "/_sandbox/faults", data=spec.encode(), method="PUT"
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200
+
+
+def _pump(stream, lines: "queue.Queue[str]", log: list[str]) -> None:
+    for line in stream:
+        log.append(line)
+        lines.put(line)
+
+
+def start_gateway(tmp: Path, **env: str) -> GatewayProcess:
+    port, sandbox_port = free_port(), free_port()
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("RESGW_")
+    }
+    environment.update(
+        RESGW_GRPC_ADDRESS=f"127.0.0.1:{port}",
+        RESGW_SANDBOX_ADDRESS=f"127.0.0.1:{sandbox_port}",
+        RESGW_DATA_DIR=str(tmp),
+        RESGW_LOG_FORMAT="json",
+        **env,
+    )
+    process = subprocess.Popen(
+        [str(BIN / "reservation-gateway"), "serve"],
+        cwd=ROOT,
+        env=environment,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    gateway = GatewayProcess(
+        process, f"127.0.0.1:{port}", f"http://127.0.0.1:{sandbox_port}"
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(
+        target=_pump, args=(process.stderr, lines, gateway.log), daemon=True
+    ).start()
+    while True:
+        try:
+            line = lines.get(timeout=START_TIMEOUT)
+        except queue.Empty:
+            process.kill()
+            raise RuntimeError("gateway did not start:\n" + "".join(gateway.log))
+        if '"gateway.serving"' in line:
+            return gateway
+        if process.poll() is not None:
+            raise RuntimeError("gateway exited:\n" + "".join(gateway.log))
+
+
+def stop_gateway(gateway: GatewayProcess) -> int:
+    gateway.process.send_signal(signal.SIGTERM)
+    return gateway.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory) -> Iterator[GatewayProcess]:
+    running = start_gateway(tmp_path_factory.mktemp("gateway"))
+    yield running
+    stop_gateway(running)
+
+
+def next_week() -> str:
+    return (date.today() + timedelta(days=7)).isoformat()
+
+
+BISTRO = {
+    "name": "Sandbox Bistro",
+    "resy_venue_id": "1001",
+    "resy_url_slug": "sandbox-1001",
+    "resy_city": "new-york-ny",
+    "time_zone": "America/New_York",
+}

@@ -1,0 +1,51 @@
+"""Unit tests build the application through the real container, with fakes."""
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.models import AvailabilityQuery, Platform, RestaurantRef, Slot
+from entrypoints.config import Settings
+from entrypoints.container import Container
+from tests.fakes import FakeAvailability, FakeClock, FakeLedger
+
+NY = ZoneInfo("America/New_York")
+BISTRO = RestaurantRef(
+    name="Sandbox Bistro",
+    time_zone="America/New_York",
+    resy_venue_id="1001",
+    resy_url_slug="sandbox-1001",
+    resy_city="new-york-ny",
+    opentable_slug="sandbox-1001-new-york",
+    website="https://bistro.example",
+)
+
+
+def slot_at(hour: int, minute: int = 0, day: date = date(2027, 1, 15)) -> Slot:
+    start = datetime(day.year, day.month, day.day, hour, minute, tzinfo=NY)
+    return Slot(start, None, "Dining Room", Platform.RESY, f"rgs://resy/1001/{hour}{minute}")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2027, 1, 10, 17, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def resy() -> FakeAvailability:
+    return FakeAvailability("resy")
+
+
+@pytest.fixture
+def container(clock: FakeClock, resy: FakeAvailability) -> Container:
+    container = Container(settings=Settings())
+    container.clock.override(clock)
+    container.resy.override(resy)
+    container.ledger.override(FakeLedger())
+    return container
+
+
+@pytest.fixture
+def query() -> AvailabilityQuery:
+    return AvailabilityQuery(BISTRO, date(2027, 1, 15), 2)
