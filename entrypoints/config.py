@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from adapters.resilience.policy import DEFAULT_POLICIES, UpstreamPolicy
+from adapters.storage.engine import default_sqlite_url
 
 PREFIX = "RESGW_"
 RESY_PUBLIC_BASE_URL = "https://api.resy.com"
@@ -54,7 +55,7 @@ class Settings:
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'gateway.sqlite3').resolve()}"
+        return default_sqlite_url(self.data_dir)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":

@@ -143,7 +143,7 @@ def test_sigterm_stops_gracefully_and_every_attempt_left_one_row(tmp_path):
     attempts = running.sandbox_stats()["resy"]["/4/find"]
 
     assert stop_gateway(running) == 0
-    with sqlite3.connect(tmp_path / "gateway.sqlite3") as db:
+    with sqlite3.connect(tmp_path / "gateway.db") as db:
         rows = db.execute(
             "select outcome, count(*) from api_calls where provider = 'resy' "
             "group by outcome"

@@ -1,0 +1,1 @@
+"""SQL storage behind the ledger, cache and reservation ports (SQLAlchemy Core)."""

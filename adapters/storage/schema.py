@@ -1,0 +1,83 @@
+"""The one MetaData of every table the gateway stores (SQLAlchemy Core)."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Double,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint and index names, so migrations and the model agree.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid alias).
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC; read back aware, in UTC, everywhere.
+
+    SQLite has no time zones, so there the value is stored as naive UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: datetime | None, dialect: Dialect
+    ) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"expected an aware datetime, got naive {value!r}")
+        value = value.astimezone(UTC)
+
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+
+        return value.astimezone(UTC)
+
+
+api_calls = Table(
+    "api_calls",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("provider", String(), nullable=False),
+    Column("operation", String(), nullable=False),
+    Column("sku", String(), nullable=False),
+    Column("outcome", String(), nullable=False),
+    Column("http_status", Integer(), nullable=True),
+    Column("latency_ms", Double(), nullable=False),
+    Column("cached", Boolean(), nullable=False),
+    # Integer micro-dollars (1 USD = 1,000,000); never a float.
+    Column("cost_micros", BigInteger(), nullable=False),
+    Column("error_kind", String(), nullable=False),
+    Column("request_id", String(), nullable=False),
+    Index("ix_api_calls_at", "at"),
+    Index("ix_api_calls_provider_at", "provider", "at"),
+)

@@ -1,0 +1,122 @@
+"""PostgreSQL storage: migrations and the cost ledger against the local server."""
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from adapters.storage.engine import make_engine
+from adapters.storage.ledger import SqlCostLedger
+from adapters.storage.migrate import upgrade
+from adapters.storage.schema import metadata
+from domain.models import ApiCall
+from tests.fakes import FakeClock
+
+pytestmark = pytest.mark.postgres
+
+ROLES = ("postgres", "root")
+T0 = datetime(2027, 1, 10, 17, 0, tzinfo=UTC)
+
+
+def _server_url() -> str:
+    for role in ROLES:
+        url = f"postgresql+psycopg://{role}@127.0.0.1:5432/test"
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return url
+        except OperationalError:
+            continue
+        finally:
+            engine.dispose()
+    pytest.skip("no PostgreSQL role at 127.0.0.1:5432 accepted us")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL whose search_path is a fresh schema, dropped afterwards."""
+    server = _server_url()
+    schema = f"rg_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(server)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(pg_url: str) -> Iterator[Engine]:
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def make_call(n: int = 0, **changes: Any) -> ApiCall:
+    fields: dict[str, Any] = {
+        "at": T0 + timedelta(milliseconds=n),
+        "provider": "google_places",
+        "operation": "search",
+        "outcome": "ok",
+        "latency_ms": 80.25,
+        "cost_micros": 32_000 + n,
+        "http_status": 200,
+        "request_id": f"req-{n}",
+        "sku": "places.text_search.pro",
+    }
+    fields.update(changes)
+
+    return ApiCall(**fields)
+
+
+def test_upgrade_builds_exactly_what_schema_py_describes(pg_url: str) -> None:
+    upgrade(pg_url)
+    upgrade(pg_url)  # a second run at startup is a no-op
+    engine = make_engine(pg_url)
+
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+        assert context.get_current_revision() == "0001"
+        schema = conn.execute(text("SELECT current_schema()")).scalar()
+        tables = set(inspect(conn).get_table_names())
+    engine.dispose()
+
+    assert str(schema).startswith("rg_test_")
+    assert tables == {"alembic_version", "api_calls"}
+
+
+async def test_rows_round_trip_with_exact_integer_micro_dollars(
+    engine: Engine,
+) -> None:
+    ledger = SqlCostLedger(engine, FakeClock(), batch_size=3)
+    calls = [
+        make_call(0, cost_micros=2**53 + 1),  # a float would round this
+        make_call(1, cached=True, cost_micros=0, http_status=None),
+        make_call(2, outcome="http_503", http_status=503, error_kind=""),
+        *(make_call(n) for n in range(3, 10)),
+    ]
+    for call in calls:
+        ledger.record(call)
+    await ledger.close()
+
+    stored = ledger.rows()
+
+    assert stored == calls
+    assert stored[0].cost_micros == 9_007_199_254_740_993
+    assert all(row.at.utcoffset() == timedelta(0) for row in stored)
+    assert ledger.rows(since=T0 + timedelta(milliseconds=8)) == calls[8:]
+    assert (ledger.written, ledger.pending, ledger.failed_writes) == (10, 0, 0)
