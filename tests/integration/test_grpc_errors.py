@@ -1,0 +1,165 @@
+"""Every RPC maps every error kind through the one mapping, with rich details."""
+
+import grpc
+import pytest
+from google.rpc import code_pb2, error_details_pb2
+from grpc_status import rpc_status
+
+from domain.errors import (
+    AuthError,
+    CAPTCHAError,
+    CircuitOpenError,
+    FieldViolation,
+    InvalidRequestError,
+    PermanentAPIError,
+    SchemaChangeError,
+    TransientAPIError,
+    UpstreamTimeoutError,
+)
+from entrypoints.config import Settings
+from entrypoints.container import Container
+from entrypoints.grpc_api.server import GatewayServer
+from reservations.v1 import (
+    availability_pb2,
+    availability_pb2_grpc,
+    operations_pb2,
+    operations_pb2_grpc,
+)
+from tests.fakes import FakeClock, FakeLedger
+
+SECRET = "sk-test-4f9d2b7e"
+
+ERRORS = [
+    (
+        AuthError("401 from resy", 401, provider="resy"),
+        code_pb2.FAILED_PRECONDITION,
+        "UPSTREAM_AUTH_FAILED",
+    ),
+    (
+        CAPTCHAError("bot wall", provider="opentable"),
+        code_pb2.UNAVAILABLE,
+        "UPSTREAM_CAPTCHA",
+    ),
+    (
+        TransientAPIError("503", 503, provider="resy", retry_after=7),
+        code_pb2.UNAVAILABLE,
+        "UPSTREAM_UNAVAILABLE",
+    ),
+    (
+        UpstreamTimeoutError("slow", provider="resy"),
+        code_pb2.UNAVAILABLE,
+        "UPSTREAM_TIMEOUT",
+    ),
+    (
+        SchemaChangeError("drift", provider="resy"),
+        code_pb2.UNAVAILABLE,
+        "UPSTREAM_SCHEMA_CHANGED",
+    ),
+    (
+        CircuitOpenError("open", provider="resy", retry_after=90),
+        code_pb2.UNAVAILABLE,
+        "CIRCUIT_OPEN",
+    ),
+    (
+        PermanentAPIError("no such venue", 404, provider="resy"),
+        code_pb2.NOT_FOUND,
+        "UPSTREAM_REJECTED",
+    ),
+    (
+        InvalidRequestError([FieldViolation("party_size", "must be from 1 to 20")]),
+        code_pb2.INVALID_ARGUMENT,
+        "INVALID_ARGUMENT",
+    ),
+    (RuntimeError(f"boom with {SECRET}"), code_pb2.INTERNAL, "INTERNAL"),
+]
+
+
+class Raising:
+    """Stands in for a use case or registry: every call raises the error."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+        self.armed = False
+
+    async def __call__(self, *_args, **_kwargs):
+        raise self.error
+
+    def snapshots(self):
+        if self.armed:
+            raise self.error
+        return []
+
+    def add_listener(self, _listener) -> None:
+        return None
+
+
+def _rpcs(channel):
+    availability = availability_pb2_grpc.AvailabilityServiceStub(channel)
+    operations = operations_pb2_grpc.OperationsServiceStub(channel)
+    request = availability_pb2.CheckAvailabilityRequest(
+        restaurant={"name": "X", "time_zone": "America/New_York", "resy_venue_id": "1"},
+        date="2027-01-15",
+        party_size=2,
+    )
+    return {
+        "CheckAvailability": lambda: availability.CheckAvailability(request),
+        "ListCircuitBreakers": lambda: operations.ListCircuitBreakers(
+            operations_pb2.ListCircuitBreakersRequest()
+        ),
+    }
+
+
+PROVIDERS = {
+    "CheckAvailability": "check_availability",
+    "ListCircuitBreakers": "breakers",
+}
+
+
+@pytest.mark.parametrize("rpc_name", sorted(PROVIDERS))
+@pytest.mark.parametrize(
+    ("error", "code", "reason"), ERRORS, ids=lambda v: type(v).__name__
+)
+async def test_each_rpc_maps_each_error(rpc_name, error, code, reason):
+    container = Container(settings=Settings())
+    container.clock.override(FakeClock())
+    container.ledger.override(FakeLedger())
+    doubles = [Raising(error) for _ in PROVIDERS]
+    for name, double in zip(PROVIDERS.values(), doubles, strict=True):
+        getattr(container, name).override(double)
+    server = GatewayServer(container, "127.0.0.1:0")
+    await server.start()
+    for double in doubles:
+        double.armed = True
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await _rpcs(channel)[rpc_name]()
+    finally:
+        await server.stop(0)
+
+    failure = caught.value
+    status = rpc_status.from_call(failure)
+    assert status is not None and status.code == code
+    details = {}
+    for packed in status.details:
+        for kind in (
+            error_details_pb2.ErrorInfo,
+            error_details_pb2.LocalizedMessage,
+            error_details_pb2.RetryInfo,
+            error_details_pb2.BadRequest,
+            error_details_pb2.Help,
+        ):
+            if packed.Is(kind.DESCRIPTOR):
+                message = kind()
+                packed.Unpack(message)
+                details[kind.DESCRIPTOR.name] = message
+    assert details["ErrorInfo"].reason == reason
+    assert details["LocalizedMessage"].message
+    assert "{" not in details["LocalizedMessage"].message
+    assert SECRET not in str(status)
+    if getattr(error, "retry_after", None) is not None:
+        assert details["RetryInfo"].retry_delay.seconds == int(error.retry_after)
+    if isinstance(error, InvalidRequestError):
+        assert details["BadRequest"].field_violations[0].field == "party_size"
+    if getattr(error, "provider", ""):
+        assert details["ErrorInfo"].metadata["provider"] == error.provider
