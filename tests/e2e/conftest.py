@@ -97,9 +97,10 @@ def start_gateway(tmp: Path, **env: str) -> GatewayProcess:
     while True:
         try:
             line = lines.get(timeout=START_TIMEOUT)
-        except queue.Empty:
+        except queue.Empty as silence:
             process.kill()
-            raise RuntimeError("gateway did not start:\n" + "".join(gateway.log))
+            log = "".join(gateway.log)
+            raise RuntimeError("gateway did not start:\n" + log) from silence
         if '"gateway.serving"' in line:
             return gateway
         if process.poll() is not None:

@@ -1,0 +1,1 @@
+"""Retry, retry budgets and circuit breakers that wrap every upstream adapter."""
