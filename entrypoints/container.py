@@ -5,6 +5,10 @@ override providers (clock, platforms, ledger) with fakes.
 """
 
 import httpx
+from dependency_injector import containers, providers
+
+from adapters.cache.memory import MemoryCache
+from adapters.clock import SystemClock
 from adapters.metering import MeteredTransport
 from adapters.resilience.availability import ResilientAvailability
 from adapters.resilience.registry import BreakerRegistry
@@ -12,10 +16,6 @@ from adapters.resy.availability import ResyAvailability
 from adapters.resy.settings import ResySettings
 from adapters.storage.engine import make_engine
 from adapters.storage.ledger import SqlCostLedger
-from dependency_injector import containers, providers
-
-from adapters.cache.memory import MemoryCache
-from adapters.clock import SystemClock
 from application.check_availability import AvailabilityPolicy, CheckAvailability
 from entrypoints.config import Settings
 

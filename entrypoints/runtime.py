@@ -4,7 +4,6 @@ import logging
 from contextlib import AsyncExitStack
 
 from adapters.storage.migrate import upgrade
-
 from entrypoints.config import Settings
 from entrypoints.container import Container
 from entrypoints.grpc_api.server import GatewayServer, wait_for_stop_signal
