@@ -134,6 +134,7 @@ def _drop(request: web.Request) -> web.Response:
             )
         transport.abort()
 
+    # Never written: the transport is gone; aiohttp just needs a response.
     return web.Response(status=503)
 
 

@@ -8,7 +8,7 @@ Resy's own faults:
     badkey           419 on every call, as if the key had been revoked
     headers          the strict browser gate: Origin and Referer required and
                      a browser User-Agent ("Mozilla/..."), else 500
-    lenient          no gates at all (for poking with curl)
+    lenient          no key or header gates (for poking with curl)
     schema[:variant] a 200 in a drifted shape: "renamed" (results.venues is
                      results.venue_list), "tokenless" (slots lack config.token)
                      or "html" (a maintenance page instead of JSON)
@@ -27,13 +27,14 @@ from entrypoints.sandbox.app import (
     UpstreamRoutes,
     json_response,
 )
-from entrypoints.sandbox.catalogue import Opening, Venue
+from entrypoints.sandbox.catalogue import Opening
+from entrypoints.sandbox.venues import Venue
 
 REVOKED_KEY = "sandboxRevokedKey0000"
 _KEY_HEADER = re.compile(r'ResyAPI api_key="([A-Za-z0-9_-]{8,128})"\Z')
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _MARKET_OPENS_DAYS_AHEAD = 30
-_NO_PAYMENT = {
+_NO_PAYMENT: dict[str, object] = {
     "is_paid": False,
     "cancellation_fee": None,
     "deposit_fee": None,
@@ -58,12 +59,14 @@ class _BadParams(ValueError):
 
 def _gate(request: web.Request, call: UpstreamCall) -> web.Response | None:
     faults = call.faults
+    if faults.has("badkey"):
+        return _unauthorized()
     if faults.has("lenient"):
         return None
     match = _KEY_HEADER.match(request.headers.get("Authorization", ""))
     revoked = call.state.revoked_keys.get("resy", REVOKED_KEY)
-    if faults.has("badkey") or match is None or match.group(1) == revoked:
-        return json_response({"status": 419, "message": "Authentication Timeout"}, 419)
+    if match is None or match.group(1) == revoked:
+        return _unauthorized()
     agent = request.headers.get("User-Agent", "").strip()
     strict = faults.has("headers")
     if not agent or (strict and not agent.startswith("Mozilla/")):
@@ -74,6 +77,10 @@ def _gate(request: web.Request, call: UpstreamCall) -> web.Response | None:
         return _internal_error()
 
     return None
+
+
+def _unauthorized() -> web.Response:
+    return json_response({"status": 419, "message": "Authentication Timeout"}, 419)
 
 
 def _internal_error() -> web.Response:

@@ -40,6 +40,8 @@ class RunningSandbox:
 
     async def close(self) -> None:
         """Stop serving; calls left hanging by the `hang` fault are dropped."""
+        if self._state.released.is_set():
+            return
         self._state.released.set()
         await self._runner.cleanup()
         logger.info("sandbox.stopped", extra={"base_url": self.base_url})
@@ -86,8 +88,8 @@ async def start_sandbox(
         shutdown_timeout=_SHUTDOWN_SECONDS,
         access_log=None,
     )
-    await runner.setup()
     try:
+        await runner.setup()
         await web.TCPSite(runner, host, port).start()
     except BaseException:
         await runner.cleanup()

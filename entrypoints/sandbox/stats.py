@@ -1,5 +1,6 @@
 """Request counts the sandbox keeps per upstream and per path."""
 
+import asyncio
 from collections import Counter
 
 
@@ -8,9 +9,26 @@ class SandboxStats:
 
     def __init__(self) -> None:
         self._paths: dict[str, Counter[str]] = {}
+        self._waiters: list[tuple[str, int, asyncio.Future[None]]] = []
 
     def record(self, upstream: str, path: str) -> None:
         self._paths.setdefault(upstream, Counter())[path] += 1
+        self._waiters = [w for w in self._waiters if not self._wake(*w)]
+
+    def _wake(self, upstream: str, count: int, future: asyncio.Future[None]) -> bool:
+        """Resolve a waiter whose count is reached; true when it is done with."""
+        if not future.done() and self.count(upstream) >= count:
+            future.set_result(None)
+
+        return future.done()
+
+    async def wait_for(self, upstream: str, count: int = 1) -> None:
+        """Return once the upstream has received `count` requests in all."""
+        if self.count(upstream) >= count:
+            return
+        future = asyncio.get_running_loop().create_future()
+        self._waiters.append((upstream, count, future))
+        await future
 
     def count(self, upstream: str | None = None, path: str | None = None) -> int:
         """Requests to one upstream (and path), or to all of them."""
@@ -25,10 +43,9 @@ class SandboxStats:
     def clear(self) -> None:
         self._paths.clear()
 
-    def as_dict(self) -> dict[str, object]:
-        upstreams = {
-            name: {"total": sum(paths.values()), "paths": dict(sorted(paths.items()))}
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        """{upstream: {path: count}}, the body of GET /_sandbox/stats."""
+        return {
+            name: dict(sorted(paths.items()))
             for name, paths in sorted(self._paths.items())
         }
-
-        return {"total": self.count(), "upstreams": upstreams}

@@ -36,9 +36,12 @@ class GatewayProcess:
     log: list[str] = field(default_factory=list)
 
     def grpcurl(
-        self, *args: str, data: dict[str, object] | None = None
+        self,
+        *args: str,
+        data: dict[str, object] | None = None,
+        flags: tuple[str, ...] = (),
     ) -> subprocess.CompletedProcess[str]:
-        command = [GRPCURL, "-plaintext", "-max-time", "30"]
+        command = [GRPCURL, "-plaintext", "-max-time", "30", *flags]
         if data is not None:
             command += ["-d", json.dumps(data)]
         command += [self.address, *args]

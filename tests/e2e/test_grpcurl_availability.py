@@ -50,15 +50,15 @@ def test_check_availability_returns_real_looking_slots_then_hot(gateway):
     assert first["source"] == "SOURCE_LIVE"
     assert first["provider"] == "resy"
     slot = first["slots"][0]
-    assert slot["startLocal"].startswith(next_week() + "T")
-    assert slot["startLocal"][-6:] in ("-05:00", "-04:00")
-    assert slot["timeZone"] == "America/New_York"
+    assert slot["start_local"].startswith(next_week() + "T")
+    assert slot["start_local"][-6:] in ("-05:00", "-04:00")
+    assert slot["time_zone"] == "America/New_York"
     assert slot["platform"] == "PLATFORM_RESY"
-    assert slot["seatingType"]
+    assert slot["seating_type"]
     assert slot["token"].startswith("rgs://resy/1001/")
     assert second["source"] == "SOURCE_HOT_CACHE"
     assert second["slots"] == first["slots"]
-    links = {link["label"]: link["url"] for link in first["deepLinks"]}
+    links = {link["label"]: link["url"] for link in first["deep_links"]}
     assert links["Resy"] == (
         "https://resy.com/cities/new-york-ny/venues/sandbox-1001"
         f"?date={next_week()}&seats=2"
@@ -73,13 +73,13 @@ def test_bad_input_is_invalid_argument_with_field_violations(gateway):
         "party_size": 0,
     }
 
-    failed = gateway.grpcurl("-format-error", CHECK, data=request)
+    failed = gateway.grpcurl(CHECK, data=request, flags=("-format-error",))
 
     assert failed.returncode == 64 + 3, failed.stdout + failed.stderr
     error = json.loads(failed.stdout or failed.stderr)
     assert error["code"] == 3
     details = {d["@type"].rsplit("/", 1)[1]: d for d in error["details"]}
-    fields = {v["field"] for v in details["google.rpc.BadRequest"]["fieldViolations"]}
+    fields = {v["field"] for v in details["google.rpc.BadRequest"]["field_violations"]}
     assert fields == {"restaurant.time_zone", "party_size"}
     assert details["google.rpc.ErrorInfo"]["reason"] == "INVALID_ARGUMENT"
     assert "party_size" in details["google.rpc.LocalizedMessage"]["message"]
@@ -128,14 +128,16 @@ def test_outage_before_any_success_gives_links_and_a_message(always_live):
     assert answer["source"] == "SOURCE_NONE"
     assert "slots" not in answer
     assert "couldn't check availability" in answer["message"]
-    assert answer["deepLinks"][0]["url"].startswith(
+    assert answer["deep_links"][0]["url"].startswith(
         "https://resy.com/cities/new-york-ny/venues/sandbox-1001?"
     )
     assert answer["failures"][0]["reason"] == "UPSTREAM_UNAVAILABLE"
 
 
 def test_sigterm_stops_gracefully_and_every_attempt_left_one_row(tmp_path):
-    running = start_gateway(tmp_path, RESGW_RESY_MAX_ATTEMPTS="2")
+    running = start_gateway(
+        tmp_path, RESGW_RESY_MAX_ATTEMPTS="2", RESGW_RESY_MIN_WAIT="0.05"
+    )
     running.set_faults("resy=fail:1")
     for size in (2, 3, 4):
         request = {"restaurant": BISTRO, "date": next_week(), "party_size": size}
@@ -149,7 +151,7 @@ def test_sigterm_stops_gracefully_and_every_attempt_left_one_row(tmp_path):
             "group by outcome"
         ).fetchall()
     assert attempts == 4
-    assert dict(rows) == {"ok": 3, "http_500": 1}
+    assert dict(rows) == {"ok": 3, "http_503": 1}
     events = [json.loads(line)["event"] for line in running.log if line.startswith("{")]
     assert events[0] == "gateway.sandbox_mode"
     assert events[-1] == "gateway.stopped"

@@ -1,0 +1,1 @@
+"""Resy's unofficial consumer API behind the ports."""
