@@ -96,3 +96,66 @@ class ApiCall:
     request_id: str = ""
     sku: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Coordinates:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class ResyVenue:
+    """A Resy venue matched to a place: what CheckAvailability needs."""
+
+    venue_id: str
+    url_slug: str
+    city: str
+    time_zone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Restaurant:
+    """A restaurant as the directory (Google Places) knows it."""
+
+    place_id: str
+    name: str
+    address: str = ""
+    location: Coordinates | None = None
+    rating: float | None = None
+    rating_count: int = 0
+    price_level: str = ""
+    cuisines: tuple[str, ...] = ()
+    website: str = ""
+    phone: str = ""
+    time_zone: str = ""
+    resy: ResyVenue | None = None
+    opentable_slug: str = ""
+
+    def ref(self) -> RestaurantRef:
+        """What the availability and booking calls need of this restaurant."""
+        resy = self.resy
+        return RestaurantRef(
+            name=self.name,
+            time_zone=self.time_zone or (resy.time_zone if resy else ""),
+            resy_venue_id=resy.venue_id if resy else "",
+            resy_url_slug=resy.url_slug if resy else "",
+            resy_city=resy.city if resy else "",
+            opentable_slug=self.opentable_slug,
+            website=self.website,
+            address=self.address,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WeatherReport:
+    """Conditions at a place and time; `is_forecast` when `at` is ahead."""
+
+    at: datetime
+    summary: str
+    temperature_c: float
+    feels_like_c: float | None = None
+    humidity_percent: int | None = None
+    wind_kph: float | None = None
+    precipitation_probability: float | None = None
+    is_forecast: bool = False

@@ -1,11 +1,20 @@
 """The ports: what the application needs from the outside world."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from domain.models import ApiCall, AvailabilityQuery, RestaurantRef, Slot
+from domain.models import (
+    ApiCall,
+    AvailabilityQuery,
+    Coordinates,
+    Restaurant,
+    RestaurantRef,
+    ResyVenue,
+    Slot,
+    WeatherReport,
+)
 
 V = TypeVar("V")
 
@@ -34,8 +43,12 @@ class Availability(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class CacheEntry:
+    """A cached value; `tier` says where it came from ("hot", "warm", "live")."""
+
     value: object
     stored_at: datetime
+    tier: str = "hot"
+    expires_at: datetime | None = None
 
 
 class Cache(Protocol):
@@ -50,6 +63,31 @@ class Cache(Protocol):
     def set(self, key: str, value: object, keep_for: float) -> None: ...
 
 
+class LoadingCache(Cache, Protocol):
+    """A cache that also loads misses, one upstream call per key at a time."""
+
+    async def get_or_load(
+        self,
+        key: str,
+        load: Callable[[], Awaitable[V]],
+        *,
+        keep_for: float,
+        fresh_for: float,
+        is_negative: Callable[[V], bool] | None = None,
+    ) -> CacheEntry:
+        """A fresh entry, else the shared outcome of one `load()` for the key.
+
+        The entry's `tier` is its source: "hot", "warm", or "live" when
+        loaded. A failed load raises its error to every caller waiting on
+        it and is never cached; the next call loads again.
+        """
+        ...
+
+    def stale_served(self, key: str, entry: CacheEntry) -> None:
+        """Count and log that the caller served `entry` past its freshness."""
+        ...
+
+
 class CostLedger(Protocol):
     """Every upstream attempt and cache hit, one row each."""
 
@@ -58,3 +96,31 @@ class CostLedger(Protocol):
         ...
 
     async def flush(self) -> None: ...
+
+
+class RestaurantDirectory(Protocol):
+    """Search and details of restaurants (Google Places)."""
+
+    provider: str
+
+    async def search(
+        self, text: str, near: Coordinates | None, radius_m: float, limit: int
+    ) -> Sequence[Restaurant]: ...
+
+    async def details(self, place_id: str) -> Restaurant: ...
+
+
+class VenueMatcher(Protocol):
+    """Find a booking platform's venue for a restaurant (Resy venue search)."""
+
+    provider: str
+
+    async def match(self, name: str, near: Coordinates | None) -> ResyVenue | None: ...
+
+
+class Weather(Protocol):
+    """Conditions for a place and a time (OpenWeatherMap)."""
+
+    provider: str
+
+    async def conditions(self, at: Coordinates, when: datetime) -> WeatherReport: ...
