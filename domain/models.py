@@ -159,3 +159,47 @@ class WeatherReport:
     wind_kph: float | None = None
     precipitation_probability: float | None = None
     is_forecast: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Guest:
+    name: str
+    phone: str = ""
+    email: str = ""
+
+
+class ReservationStatus(enum.Enum):
+    PENDING = "pending"  # claimed, the platform not yet answered
+    CONFIRMED = "confirmed"
+    UNKNOWN = "unknown"  # the platform may have booked it; check before retrying
+    FAILED = "failed"  # the platform refused; nothing is booked
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class BookingConfirmation:
+    """What a platform answers when a table is booked."""
+
+    confirmation_id: str
+    platform_token: str = ""  # what the platform needs to cancel it later
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """A booking the gateway made or tried to make, keyed by its idempotency key."""
+
+    reservation_id: str
+    idempotency_key: str
+    fingerprint: str
+    restaurant: RestaurantRef
+    party_size: int
+    guest: Guest
+    status: ReservationStatus
+    created_at: datetime
+    updated_at: datetime
+    start: datetime | None = None  # aware, in the restaurant's zone
+    platform: Platform | None = None
+    confirmation_id: str = ""
+    platform_token: str = ""
+    slot_token: str = ""
+    message: str = ""

@@ -8,7 +8,10 @@ from typing import Protocol, TypeVar
 from domain.models import (
     ApiCall,
     AvailabilityQuery,
+    BookingConfirmation,
     Coordinates,
+    Guest,
+    Reservation,
     Restaurant,
     RestaurantRef,
     ResyVenue,
@@ -124,3 +127,40 @@ class Weather(Protocol):
     provider: str
 
     async def conditions(self, at: Coordinates, when: datetime) -> WeatherReport: ...
+
+
+class Booking(Protocol):
+    """Book and cancel on one platform. A booking is a write: never re-sent blind."""
+
+    provider: str
+
+    def serves(self, restaurant: RestaurantRef) -> bool: ...
+
+    async def book(
+        self, slot: Slot, party_size: int, guest: Guest
+    ) -> BookingConfirmation: ...
+
+    async def find_booked(
+        self, slot: Slot, party_size: int, guest: Guest
+    ) -> BookingConfirmation | None:
+        """Read the guest's upcoming reservations back: was this slot booked?"""
+        ...
+
+    async def cancel(self, reservation: Reservation) -> None: ...
+
+
+class ReservationStore(Protocol):
+    """Reservations and their idempotency keys, unique per key."""
+
+    def claim(self, draft: Reservation) -> tuple[Reservation, bool]:
+        """Store `draft` unless its key exists; return the stored one and
+        whether it was created now."""
+        ...
+
+    def save(self, reservation: Reservation) -> None: ...
+
+    def get(self, reservation_id: str) -> Reservation | None: ...
+
+    def by_key(self, idempotency_key: str) -> Reservation | None: ...
+
+    def list(self, limit: int = 50) -> Sequence[Reservation]: ...
