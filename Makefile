@@ -11,7 +11,7 @@ export RESGW_DATA_DIR ?= $(CURDIR)/data
 
 .PHONY: run test bench setup stubs lint clean
 
-setup: $(STAMPS)/venv $(STAMPS)/stubs
+setup: $(STAMPS)/venv $(STAMPS)/stubs $(STAMPS)/chromium
 
 $(STAMPS)/venv: pyproject.toml
 	@mkdir -p $(STAMPS)
@@ -29,6 +29,19 @@ $(STAMPS)/stubs: $(STAMPS)/venv $(PROTOS)
 	@touch $@
 
 stubs: $(STAMPS)/stubs
+
+# OpenTable needs a real Chromium. Playwright's own build is used where its
+# download works; otherwise Debian's package, installed here when missing.
+$(STAMPS)/chromium: $(STAMPS)/venv
+	@if $(BIN)/python -m playwright install chromium >/dev/null 2>&1; then \
+		echo "chromium: Playwright's own build"; \
+	elif command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then \
+		echo "chromium: $$(command -v chromium || command -v chromium-browser)"; \
+	else \
+		echo "chromium: installing Debian's package"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+	@touch $@
 
 run: setup
 	@mkdir -p $(RESGW_DATA_DIR)
