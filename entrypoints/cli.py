@@ -29,8 +29,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return asyncio.run(serve(settings))
 
+    from entrypoints.logs import configure
     from entrypoints.sandbox.server import serve_forever
 
+    configure(settings.log_level, settings.log_format)
     host, _, port = (args.address or settings.sandbox_address).rpartition(":")
     faults = args.faults if args.faults is not None else settings.sandbox_faults
     try:

@@ -63,6 +63,10 @@ async def serve(settings: Settings) -> int:
                 "sandbox": settings.sandbox_base_url,
             },
         )
+    else:
+        logger.info(
+            "gateway.upstreams", extra={"resy": settings.effective_resy_base_url}
+        )
     gateway = Gateway(settings)
     try:
         await gateway.start()

@@ -34,6 +34,7 @@ class GatewayProcess:
     address: str
     sandbox_url: str
     log: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
 
     def grpcurl(
         self,
@@ -76,12 +77,14 @@ def start_gateway(tmp: Path, **env: str) -> GatewayProcess:
         key: value for key, value in os.environ.items() if not key.startswith("RESGW_")
     }
     environment.update(
-        RESGW_GRPC_ADDRESS=f"127.0.0.1:{port}",
-        RESGW_SANDBOX_ADDRESS=f"127.0.0.1:{sandbox_port}",
-        RESGW_DATA_DIR=str(tmp),
-        RESGW_LOG_FORMAT="json",
-        **env,
+        {
+            "RESGW_GRPC_ADDRESS": f"127.0.0.1:{port}",
+            "RESGW_SANDBOX_ADDRESS": f"127.0.0.1:{sandbox_port}",
+            "RESGW_DATA_DIR": str(tmp),
+            "RESGW_LOG_FORMAT": "json",
+        }
     )
+    environment.update(env)
     process = subprocess.Popen(
         [str(BIN / "reservation-gateway"), "serve"],
         cwd=ROOT,
@@ -94,9 +97,10 @@ def start_gateway(tmp: Path, **env: str) -> GatewayProcess:
         process, f"127.0.0.1:{port}", f"http://127.0.0.1:{sandbox_port}"
     )
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(
+    gateway.reader = threading.Thread(
         target=_pump, args=(process.stderr, lines, gateway.log), daemon=True
-    ).start()
+    )
+    gateway.reader.start()
     while True:
         try:
             line = lines.get(timeout=START_TIMEOUT)
@@ -111,8 +115,12 @@ def start_gateway(tmp: Path, **env: str) -> GatewayProcess:
 
 
 def stop_gateway(gateway: GatewayProcess) -> int:
+    """SIGTERM, wait for the exit, and for the last log line to be read."""
     gateway.process.send_signal(signal.SIGTERM)
-    return gateway.process.wait(timeout=30)
+    code = gateway.process.wait(timeout=30)
+    if gateway.reader is not None:
+        gateway.reader.join(timeout=10)
+    return code
 
 
 @pytest.fixture(scope="module")
