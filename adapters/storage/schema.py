@@ -14,6 +14,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -80,4 +82,56 @@ api_calls = Table(
     Column("request_id", String(), nullable=False),
     Index("ix_api_calls_at", "at"),
     Index("ix_api_calls_provider_at", "provider", "at"),
+)
+
+
+# The warm cache tier: one row per key, the value as the cache codec's JSON text.
+cache_entries = Table(
+    "cache_entries",
+    metadata,
+    Column("key", String(), primary_key=True),
+    Column("value", Text(), nullable=False),
+    Column("stored_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("provider", String(), nullable=False),
+    Column("kind", String(), nullable=False),
+    Index("ix_cache_entries_expires_at", "expires_at"),
+)
+
+
+def _text(name: str) -> Column[str]:
+    return Column(name, String(), nullable=False, server_default="")
+
+
+# Bookings the gateway made or tried to make, one per idempotency key. Times
+# are UTC; `start` is read back in the restaurant's own zone.
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("reservation_id", String(), primary_key=True),
+    Column("idempotency_key", String(), nullable=False),
+    Column("fingerprint", String(), nullable=False),
+    Column("restaurant_name", String(), nullable=False),
+    Column("time_zone", String(), nullable=False),
+    _text("resy_venue_id"),
+    _text("resy_url_slug"),
+    _text("resy_city"),
+    _text("opentable_slug"),
+    _text("website"),
+    _text("address"),
+    Column("party_size", Integer(), nullable=False),
+    Column("guest_name", String(), nullable=False),
+    _text("guest_phone"),
+    _text("guest_email"),
+    Column("status", String(), nullable=False),
+    Column("platform", String(), nullable=True),
+    _text("confirmation_id"),
+    _text("platform_token"),
+    _text("slot_token"),
+    Column("start", UtcDateTime(), nullable=True),
+    Column("message", Text(), nullable=False, server_default=""),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("idempotency_key", name="uq_reservations_idempotency_key"),
+    Index("ix_reservations_created_at", "created_at"),
 )
