@@ -1,9 +1,10 @@
 """Check availability: fresh cache, each platform in turn, stale, then links."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from application.ledger import record_cache_hit
 from domain.cache_keys import availability_key
 from domain.deeplinks import deep_links
 from domain.errors import APIError
@@ -17,33 +18,40 @@ from domain.models import (
     Slot,
     Source,
 )
-from domain.ports import Availability, Cache, CacheEntry, Clock
+from domain.ports import Availability, CacheEntry, Clock, CostLedger, LoadingCache
 from domain.wording import provider_name, stale_disclaimer
+
+SOURCES = {"hot": Source.HOT_CACHE, "warm": Source.WARM_CACHE, "live": Source.LIVE}
 
 
 @dataclass(frozen=True, slots=True)
 class AvailabilityPolicy:
-    fresh_for: float = 300.0
+    fresh_for: float = 600.0
     stale_for: float = 7200.0
 
-
-@dataclass(frozen=True, slots=True)
-class _Cached:
-    slots: tuple[Slot, ...]
-    provider: str
+    def __post_init__(self) -> None:
+        if not 300 <= self.fresh_for <= 900 and self.fresh_for != 0:
+            raise ValueError(
+                "availability freshness must be 300 to 900 seconds "
+                f"(or 0 to always ask live), got {self.fresh_for}"
+            )
+        if self.stale_for < self.fresh_for:
+            raise ValueError("availability stale_for must be at least fresh_for")
 
 
 class CheckAvailability:
     def __init__(
         self,
         platforms: Sequence[Availability],
-        cache: Cache,
+        cache: LoadingCache,
         clock: Clock,
+        ledger: CostLedger,
         policy: AvailabilityPolicy | None = None,
     ) -> None:
         self._platforms = tuple(platforms)
         self._cache = cache
         self._clock = clock
+        self._ledger = ledger
         self._policy = policy or AvailabilityPolicy()
 
     async def __call__(self, query: AvailabilityQuery) -> AvailabilityAnswer:
@@ -51,68 +59,65 @@ class CheckAvailability:
             query.restaurant, query.day, query.party_size, query.preferred_time
         )
         asked = [p for p in self._platforms if p.serves(query.restaurant)]
-        cached = {p.provider: self._lookup(p.provider, query) for p in asked}
-
-        for entry, age in cached.values():
-            if entry is not None and age <= self._policy.fresh_for:
-                return self._answer(query, entry, age, Source.HOT_CACHE, links)
-
         failures: list[LayerFailure] = []
+
         for platform in asked:
+            key = availability_key(platform.provider, query)
             try:
-                slots = tuple(await platform.find_slots(query))
+                entry = await self._cache.get_or_load(
+                    key,
+                    _loader(platform, query),
+                    keep_for=self._policy.stale_for,
+                    fresh_for=self._policy.fresh_for,
+                )
             except APIError as error:
                 failures.append(layer_failure(error, _link_for(platform, links)))
                 continue
-            stored = _Cached(_ordered(slots, query.preferred_time), platform.provider)
-            now = self._clock.now()
-            self._cache.set(
-                availability_key(platform.provider, query), stored, self._keep_for()
+            if entry.tier != "live":
+                record_cache_hit(self._ledger, self._clock, key, entry.tier)
+            source = SOURCES.get(entry.tier, Source.LIVE)
+            return self._answer(
+                query, platform.provider, entry, source, links, failures
             )
-            entry = CacheEntry(stored, now)
-            return self._answer(query, entry, 0.0, Source.LIVE, links, failures)
 
-        for entry, age in cached.values():
-            if entry is not None and age <= self._policy.stale_for:
-                return self._answer(query, entry, age, Source.STALE, links, failures)
+        for platform in asked:
+            key = availability_key(platform.provider, query)
+            kept = self._cache.get(key)
+            if kept is not None and self._age(kept) <= self._policy.stale_for:
+                self._cache.stale_served(key, kept)
+                record_cache_hit(self._ledger, self._clock, key, kept.tier, stale=True)
+                return self._answer(
+                    query, platform.provider, kept, Source.STALE, links, failures
+                )
 
         return self._unanswered(query, links, failures)
 
-    def _keep_for(self) -> float:
-        return max(self._policy.fresh_for, self._policy.stale_for)
-
-    def _lookup(
-        self, provider: str, query: AvailabilityQuery
-    ) -> tuple[CacheEntry | None, float]:
-        entry = self._cache.get(availability_key(provider, query))
-        if entry is None or not isinstance(entry.value, _Cached):
-            return None, 0.0
-
-        return entry, (self._clock.now() - entry.stored_at).total_seconds()
+    def _age(self, entry: CacheEntry) -> float:
+        return max(0.0, (self._clock.now() - entry.stored_at).total_seconds())
 
     def _answer(
         self,
         query: AvailabilityQuery,
+        provider: str,
         entry: CacheEntry,
-        age: float,
         source: Source,
         links: tuple[DeepLink, ...],
         failures: Sequence[LayerFailure] = (),
     ) -> AvailabilityAnswer:
-        assert isinstance(entry.value, _Cached)
-        cached = entry.value
-        message = _found_sentence(query, cached)
+        slots = _ordered(_slots_of(entry), query.preferred_time)
+        age = 0.0 if source is Source.LIVE else self._age(entry)
+        message = _found_sentence(query, provider, slots)
         if source is Source.STALE:
-            message = f"{stale_disclaimer(age, cached.provider)} {message}"
+            message = f"{stale_disclaimer(age, provider)} {message}"
 
         return AvailabilityAnswer(
-            slots=cached.slots,
+            slots=slots,
             source=source,
             as_of=entry.stored_at,
             message=message,
             deep_links=links,
             failures=tuple(failures),
-            provider=cached.provider,
+            provider=provider,
             age_seconds=int(age),
         )
 
@@ -141,6 +146,22 @@ class CheckAvailability:
         )
 
 
+def _loader(
+    platform: Availability, query: AvailabilityQuery
+) -> Callable[[], Awaitable[tuple[Slot, ...]]]:
+    async def load() -> tuple[Slot, ...]:
+        return tuple(await platform.find_slots(query))
+
+    return load
+
+
+def _slots_of(entry: CacheEntry) -> tuple[Slot, ...]:
+    value = entry.value
+    if isinstance(value, tuple) and all(isinstance(s, Slot) for s in value):
+        return value
+    raise TypeError(f"an availability entry holds {type(value).__name__}, not slots")
+
+
 def _link_for(platform: Availability, links: tuple[DeepLink, ...]) -> DeepLink | None:
     wanted = {"resy": Platform.RESY, "opentable": Platform.OPENTABLE}
     matches = [link for link in links if link.platform is wanted.get(platform.provider)]
@@ -159,16 +180,18 @@ def _ordered(slots: tuple[Slot, ...], preferred: time | None) -> tuple[Slot, ...
     return tuple(sorted(slots, key=lambda s: (distance(s), s.start)))
 
 
-def _found_sentence(query: AvailabilityQuery, cached: _Cached) -> str:
+def _found_sentence(
+    query: AvailabilityQuery, provider: str, slots: tuple[Slot, ...]
+) -> str:
     day = query.day.strftime("%A, %B ") + str(query.day.day)
-    platform = provider_name(cached.provider)
+    platform = provider_name(provider)
     name = query.restaurant.name
-    if not cached.slots:
+    if not slots:
         return (
             f"{platform} has no tables for {query.party_size} at {name} on {day}. "
             "Try another date, time or party size."
         )
-    count = len(cached.slots)
+    count = len(slots)
     tables = "table" if count == 1 else "tables"
 
     return f"{platform} has {count} {tables} for {query.party_size} at {name} on {day}."

@@ -83,3 +83,44 @@ def _parse_time(text: str) -> time | None:
         return time.fromisoformat(text) if len(text) in (5, 8) else None
     except ValueError:
         return None
+
+
+def check_search(
+    text: str,
+    bias: tuple[float, float] | None,
+    radius_m: float,
+    limit: int,
+) -> list[FieldViolation]:
+    """Violations of a restaurant search request (empty when it is valid)."""
+    found: list[FieldViolation] = []
+    if not text.strip():
+        found.append(FieldViolation("query", "is required"))
+    elif len(text) > 200:
+        found.append(FieldViolation("query", "must be at most 200 characters"))
+    if not 1 <= limit <= 20:
+        found.append(FieldViolation("limit", f"must be from 1 to 20, got {limit}"))
+    if not 1 <= radius_m <= 50_000:
+        found.append(
+            FieldViolation("radius_meters", f"must be 1 to 50000, got {radius_m:g}")
+        )
+    if bias is not None:
+        found.extend(check_coordinates(*bias, prefix="location_bias."))
+
+    return found
+
+
+def check_coordinates(
+    latitude: float, longitude: float, prefix: str = ""
+) -> list[FieldViolation]:
+    found = []
+    if not -90 <= latitude <= 90:
+        found.append(
+            FieldViolation(prefix + "latitude", f"must be -90 to 90, got {latitude:g}")
+        )
+    if not -180 <= longitude <= 180:
+        found.append(
+            FieldViolation(
+                prefix + "longitude", f"must be -180 to 180, got {longitude:g}"
+            )
+        )
+    return found

@@ -28,7 +28,9 @@ class Settings:
     resy_auth_token: str = field(default="", repr=False)
     resy_timeout: float = 5.0
     hot_cache_max_entries: int = 10_000
-    availability_fresh_for: float = 300.0
+    hot_cache_keep_for: float = 300.0
+    negative_cache_keep_for: float = 60.0
+    availability_fresh_for: float = 600.0
     availability_stale_for: float = 7200.0
     policies: Mapping[str, UpstreamPolicy] = field(
         default_factory=lambda: dict(DEFAULT_POLICIES)

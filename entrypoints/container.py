@@ -7,7 +7,11 @@ override providers (clock, platforms, ledger) with fakes.
 import httpx
 from dependency_injector import containers, providers
 
+from adapters.cache.codec import default_codec
 from adapters.cache.memory import MemoryCache
+from adapters.cache.metrics import CacheMetrics
+from adapters.cache.sql import SqlCache
+from adapters.cache.tiered import TieredCache
 from adapters.clock import SystemClock
 from adapters.metering import MeteredTransport
 from adapters.resilience.availability import ResilientAvailability
@@ -67,6 +71,19 @@ class Container(containers.DeclarativeContainer):
     hot_cache = providers.Singleton(
         MemoryCache, clock=clock, max_entries=settings.provided.hot_cache_max_entries
     )
+    warm_cache = providers.Singleton(
+        SqlCache, engine=engine, clock=clock, codec=providers.Singleton(default_codec)
+    )
+    cache_metrics = providers.Singleton(CacheMetrics)
+    cache = providers.Singleton(
+        TieredCache,
+        hot=hot_cache,
+        warm=warm_cache,
+        clock=clock,
+        metrics=cache_metrics,
+        hot_keep_for=settings.provided.hot_cache_keep_for,
+        negative_keep_for=settings.provided.negative_cache_keep_for,
+    )
     availability_policy = providers.Singleton(
         AvailabilityPolicy,
         fresh_for=settings.provided.availability_fresh_for,
@@ -75,7 +92,8 @@ class Container(containers.DeclarativeContainer):
     check_availability = providers.Singleton(
         CheckAvailability,
         platforms=providers.List(resy),
-        cache=hot_cache,
+        cache=cache,
         clock=clock,
+        ledger=ledger,
         policy=availability_policy,
     )

@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from domain.errors import APIError
+from domain.errors import APIError, PermanentAPIError
 from domain.models import ApiCall, AvailabilityQuery, RestaurantRef, Slot
 
 
@@ -63,3 +63,61 @@ class FakeLedger:
 
     async def flush(self) -> None:
         return None
+
+
+class FakeDirectory:
+    """A directory of given restaurants; `fail` makes every call raise it."""
+
+    provider = "google_places"
+
+    def __init__(self, restaurants=()) -> None:
+        self.restaurants = list(restaurants)
+        self.fail: APIError | None = None
+        self.searches: list[str] = []
+        self.lookups: list[str] = []
+
+    async def search(self, text, near, radius_m, limit):
+        self.searches.append(text)
+        if self.fail:
+            raise self.fail
+        words = text.casefold().split()
+        found = [
+            r for r in self.restaurants if any(w in r.name.casefold() for w in words)
+        ]
+        return found[:limit]
+
+    async def details(self, place_id):
+        self.lookups.append(place_id)
+        if self.fail:
+            raise self.fail
+        for restaurant in self.restaurants:
+            if restaurant.place_id == place_id:
+                return restaurant
+        raise PermanentAPIError(f"no place {place_id}", 404, provider=self.provider)
+
+
+class FakeMatcher:
+    provider = "resy"
+
+    def __init__(self, venues=None) -> None:
+        self.venues = dict(venues or {})
+        self.fail: APIError | None = None
+
+    async def match(self, name, near):
+        if self.fail:
+            raise self.fail
+        return self.venues.get(name)
+
+
+class FakeWeather:
+    provider = "weather"
+
+    def __init__(self, report=None) -> None:
+        self.report = report
+        self.calls: list[tuple[object, object]] = []
+
+    async def conditions(self, at, when):
+        self.calls.append((at, when))
+        if isinstance(self.report, APIError):
+            raise self.report
+        return self.report

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from adapters.cache.memory import MemoryCache
 from domain.models import AvailabilityQuery, Platform, RestaurantRef, Slot
 from entrypoints.config import Settings
 from entrypoints.container import Container
@@ -43,6 +44,8 @@ def container(clock: FakeClock, resy: FakeAvailability) -> Container:
     container.clock.override(clock)
     container.resy.override(resy)
     container.ledger.override(FakeLedger())
+    # The warm tier in unit tests is a second in-memory cache, not SQL.
+    container.warm_cache.override(MemoryCache(clock))
     return container
 
 

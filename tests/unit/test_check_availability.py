@@ -18,6 +18,10 @@ async def test_live_answer_is_cached_then_served_hot(container, resy, clock, que
     assert second.source is Source.HOT_CACHE
     assert second.age_seconds == 120
     assert len(resy.calls) == 1
+    hits = [row for row in container.ledger().rows if row.cached]
+    assert [(r.provider, r.operation, r.outcome) for r in hits] == [
+        ("resy", "availability", "cache_hot")
+    ]
 
 
 async def test_past_freshness_the_platform_is_asked_again(
@@ -28,8 +32,12 @@ async def test_past_freshness_the_platform_is_asked_again(
 
     await check(query)
     clock.advance(301)
+    warm = await check(query)
+    clock.advance(300)
     again = await check(query)
 
+    assert warm.source is Source.WARM_CACHE
+    assert warm.age_seconds == 301
     assert again.source is Source.LIVE
     assert len(resy.calls) == 2
 
@@ -43,6 +51,7 @@ async def test_failure_after_a_success_serves_stale_with_its_real_age(
     await check(query)
     clock.advance(20 * 60)
     stale = await check(query)
+    stats = container.cache_metrics().snapshot()
 
     assert stale.source is Source.STALE
     assert [s.start.hour for s in stale.slots] == [19]
@@ -50,6 +59,9 @@ async def test_failure_after_a_success_serves_stale_with_its_real_age(
     assert "from 20 minutes ago" in stale.message
     assert "couldn't reach Resy" in stale.message
     assert stale.failures[0].reason == "UPSTREAM_UNAVAILABLE"
+    assert container.ledger().rows[-1].outcome.startswith("stale_")
+    assert container.ledger().rows[-1].cached
+    assert stats["totals"]["stale_served"] == 1
 
 
 async def test_stale_past_its_maximum_age_is_not_served(container, resy, clock, query):
@@ -118,3 +130,17 @@ async def test_preferred_time_orders_slots_by_closeness(container, resy, query):
     answer = await container.check_availability()(wanted)
 
     assert [s.start.hour for s in answer.slots] == [20, 21, 19, 17]
+
+
+async def test_identical_concurrent_misses_ask_the_platform_once(
+    container, resy, query
+):
+    import asyncio
+
+    resy.default = [slot_at(19)]
+    check = container.check_availability()
+
+    answers = await asyncio.gather(*(check(query) for _ in range(100)))
+
+    assert len(resy.calls) == 1
+    assert {a.source for a in answers} == {Source.LIVE}

@@ -1,0 +1,146 @@
+"""Search restaurants and get one: cache-aside over the directory, matched to Resy."""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from application.ledger import record_cache_hit
+from domain.cache_keys import place_key, search_key
+from domain.errors import APIError
+from domain.models import Coordinates, Restaurant, Source
+from domain.ports import (
+    Clock,
+    CostLedger,
+    LoadingCache,
+    RestaurantDirectory,
+    VenueMatcher,
+)
+
+logger = logging.getLogger(__name__)
+
+SOURCES = {"hot": Source.HOT_CACHE, "warm": Source.WARM_CACHE, "live": Source.LIVE}
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryPolicy:
+    """Restaurant metadata changes slowly: a day in the warm tier."""
+
+    keep_for: float = 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    text: str
+    near: Coordinates | None = None
+    radius_m: float = 5_000.0
+    limit: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class RestaurantsAnswer:
+    restaurants: tuple[Restaurant, ...]
+    source: Source
+    as_of: datetime
+    message: str = ""
+
+
+class RestaurantLookup:
+    """SearchRestaurants and GetRestaurant share the directory, matcher and cache."""
+
+    def __init__(
+        self,
+        directory: RestaurantDirectory,
+        matcher: VenueMatcher,
+        cache: LoadingCache,
+        clock: Clock,
+        ledger: CostLedger,
+        policy: DirectoryPolicy | None = None,
+    ) -> None:
+        self._directory = directory
+        self._matcher = matcher
+        self._cache = cache
+        self._clock = clock
+        self._ledger = ledger
+        self._policy = policy or DirectoryPolicy()
+
+    async def search(self, query: SearchQuery) -> RestaurantsAnswer:
+        key = search_key(query.text, query.near, query.radius_m, query.limit)
+
+        async def load() -> tuple[Restaurant, ...]:
+            found = await self._directory.search(
+                query.text, query.near, query.radius_m, query.limit
+            )
+            matched = await self._matched(found)
+            for restaurant in matched:
+                self._cache.set(
+                    place_key(restaurant.place_id), restaurant, self._policy.keep_for
+                )
+            return matched
+
+        entry = await self._cache.get_or_load(
+            key, load, keep_for=self._policy.keep_for, fresh_for=self._policy.keep_for
+        )
+        if entry.tier != "live":
+            record_cache_hit(self._ledger, self._clock, key, entry.tier)
+        restaurants = _restaurants_of(entry.value)
+        message = (
+            f"Found {len(restaurants)} restaurants for {query.text!r}."
+            if restaurants
+            else f"No restaurants found for {query.text!r}."
+        )
+
+        return RestaurantsAnswer(
+            restaurants, SOURCES.get(entry.tier, Source.LIVE), entry.stored_at, message
+        )
+
+    async def get(self, place_id: str) -> RestaurantsAnswer:
+        key = place_key(place_id)
+
+        async def load() -> Restaurant:
+            found = await self._directory.details(place_id)
+            return (await self._matched([found]))[0]
+
+        entry = await self._cache.get_or_load(
+            key, load, keep_for=self._policy.keep_for, fresh_for=self._policy.keep_for
+        )
+        if entry.tier != "live":
+            record_cache_hit(self._ledger, self._clock, key, entry.tier)
+        value = entry.value
+        if not isinstance(value, Restaurant):
+            raise TypeError(f"a place entry holds {type(value).__name__}")
+
+        return RestaurantsAnswer(
+            (value,), SOURCES.get(entry.tier, Source.LIVE), entry.stored_at
+        )
+
+    async def _matched(self, found: Sequence[Restaurant]) -> tuple[Restaurant, ...]:
+        """Each restaurant with its Resy venue where one matches; misses are fine."""
+
+        async def one(restaurant: Restaurant) -> Restaurant:
+            if restaurant.resy is not None:
+                return restaurant
+            try:
+                venue = await self._matcher.match(restaurant.name, restaurant.location)
+            except APIError as error:
+                logger.info(
+                    "restaurants.match_failed",
+                    extra={
+                        "place_id": restaurant.place_id,
+                        "error_kind": type(error).__name__,
+                    },
+                )
+                return restaurant
+            if venue is None:
+                return restaurant
+            zone = restaurant.time_zone or venue.time_zone
+            return replace(restaurant, resy=venue, time_zone=zone)
+
+        return tuple(await asyncio.gather(*(one(r) for r in found)))
+
+
+def _restaurants_of(value: object) -> tuple[Restaurant, ...]:
+    if isinstance(value, tuple) and all(isinstance(r, Restaurant) for r in value):
+        return value
+    raise TypeError(f"a search entry holds {type(value).__name__}, not restaurants")
