@@ -43,6 +43,10 @@ class PermanentAPIError(APIError):
     """Not worth retrying: the request itself was refused (400, 404, ...)."""
 
 
+class SlotGoneError(PermanentAPIError):
+    """The slot was taken before we could book it (404, 410, 412 at book)."""
+
+
 class AuthError(PermanentAPIError):
     """The upstream refused our credentials (401, 403, Resy's 419)."""
 
@@ -73,3 +77,11 @@ class InvalidRequestError(Exception):
         super().__init__(
             "; ".join(f"{v.field}: {v.description}" for v in self.violations)
         )
+
+
+class NotFoundError(Exception):
+    """The thing the caller named does not exist here."""
+
+
+class PreconditionError(Exception):
+    """The request is well-formed but the thing it names is in the wrong state."""

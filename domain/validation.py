@@ -1,10 +1,16 @@
 """Checks on a caller's request, before anything is asked of an upstream."""
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.errors import FieldViolation, InvalidRequestError
-from domain.models import AvailabilityQuery, RestaurantRef
+from domain.models import AvailabilityQuery, Guest, Platform, RestaurantRef
+from domain.tokens import SlotFacts, read_token
+
+Complain = Callable[[str, str], None]
 
 MIN_PARTY = 1
 MAX_PARTY = 20
@@ -124,3 +130,113 @@ def check_coordinates(
             )
         )
     return found
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE = re.compile(r"\+?[0-9 ()\-.]{7,20}")
+
+
+@dataclass(frozen=True, slots=True)
+class BookingInput:
+    restaurant: RestaurantRef
+    party_size: int
+    guest: Guest
+    idempotency_key: str
+    slot_token: str = ""
+    day: date | None = None
+    at: time | None = None
+
+
+def parse_booking(
+    raw: BookingInput, day_text: str, time_text: str, now: datetime
+) -> BookingInput:
+    """Check a booking request; raise with every violation, book nothing."""
+    violations: list[FieldViolation] = []
+
+    def bad(name: str, description: str) -> None:
+        violations.append(FieldViolation(name, description))
+
+    restaurant = raw.restaurant
+    zone = zone_or_none(restaurant.time_zone)
+    if not restaurant.name.strip():
+        bad("restaurant.name", "is required")
+    if zone is None:
+        bad(
+            "restaurant.time_zone",
+            f"must be an IANA time zone, got {restaurant.time_zone!r}",
+        )
+    if not (restaurant.resy_venue_id or restaurant.opentable_slug):
+        bad("restaurant", "names no platform: set resy_venue_id or opentable_slug")
+    if not MIN_PARTY <= raw.party_size <= MAX_PARTY:
+        bad(
+            "party_size",
+            f"must be from {MIN_PARTY} to {MAX_PARTY}, got {raw.party_size}",
+        )
+    if (
+        not 8 <= len(raw.idempotency_key) <= 128
+        or not raw.idempotency_key.isprintable()
+    ):
+        bad("idempotency_key", "is required: 8 to 128 printable characters")
+    if not raw.guest.name.strip():
+        bad("guest.name", "is required")
+    if raw.guest.email and not _EMAIL.fullmatch(raw.guest.email):
+        bad("guest.email", f"is not an email address: {raw.guest.email!r}")
+    if raw.guest.phone and not _PHONE.fullmatch(raw.guest.phone):
+        bad("guest.phone", "must be 7 to 20 digits, spaces, +, -, ( or )")
+
+    day = _parse_day(day_text) if day_text else None
+    at = _parse_time(time_text) if time_text else None
+    if day_text and day is None:
+        bad("date", f"must be YYYY-MM-DD, got {day_text!r}")
+    if time_text and at is None:
+        bad("time", f"must be HH:MM, got {time_text!r}")
+
+    facts = read_token(raw.slot_token) if raw.slot_token else None
+    if raw.slot_token and facts is None:
+        bad("slot_token", "is not a slot token from CheckAvailability")
+    if facts is not None:
+        _check_token(facts, raw, day, bad)
+        day, at = facts.day, facts.at
+    elif not raw.slot_token and (day is None or at is None):
+        bad("slot_token", "give a slot token, or both date and time")
+
+    if day is not None and zone is not None and day < now.astimezone(zone).date():
+        bad("date", f"{day.isoformat()} is in the past at the restaurant")
+    if facts is not None and facts.platform is Platform.OPENTABLE:
+        _check_contact(raw.guest, bad)
+
+    if violations:
+        raise InvalidRequestError(violations)
+
+    return BookingInput(
+        restaurant,
+        raw.party_size,
+        raw.guest,
+        raw.idempotency_key,
+        raw.slot_token,
+        day,
+        at,
+    )
+
+
+def _check_token(
+    facts: SlotFacts, raw: BookingInput, day: date | None, bad: Complain
+) -> None:
+    restaurant = raw.restaurant
+    venue = {
+        Platform.RESY: restaurant.resy_venue_id,
+        Platform.OPENTABLE: restaurant.opentable_slug,
+    }[facts.platform]
+    if facts.venue != venue:
+        bad("slot_token", "belongs to another restaurant")
+    if day is not None and facts.day != day:
+        bad("slot_token", f"is for {facts.day.isoformat()}, not {day.isoformat()}")
+    if facts.party_size != raw.party_size:
+        bad("slot_token", f"is for a party of {facts.party_size}, not {raw.party_size}")
+
+
+def _check_contact(guest: Guest, bad: Complain) -> None:
+    if not guest.phone:
+        bad("guest.phone", "is required to book on OpenTable")
+    if not guest.email:
+        bad("guest.email", "is required to book on OpenTable")

@@ -5,7 +5,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from domain.errors import APIError, PermanentAPIError
-from domain.models import ApiCall, AvailabilityQuery, RestaurantRef, Slot
+from domain.models import (
+    ApiCall,
+    AvailabilityQuery,
+    BookingConfirmation,
+    RestaurantRef,
+    Slot,
+)
 
 
 class FakeClock:
@@ -121,3 +127,68 @@ class FakeWeather:
         if isinstance(self.report, APIError):
             raise self.report
         return self.report
+
+
+class FakeBooking:
+    """A platform's booking desk; `outcomes` scripts each book() call."""
+
+    def __init__(self, provider: str = "resy") -> None:
+        self.provider = provider
+        self.booked: list[tuple[object, int]] = []
+        self.cancelled: list[str] = []
+        self.outcomes: list[Exception | None] = []
+        self.read_back_fails: list[Exception] = []
+        self.commit_before_failing = True
+
+    def serves(self, restaurant: RestaurantRef) -> bool:
+        if self.provider == "resy":
+            return bool(restaurant.resy_venue_id)
+        return bool(restaurant.opentable_slug)
+
+    async def book(self, slot, party_size, guest):
+        outcome = self.outcomes.pop(0) if self.outcomes else None
+        if outcome is not None:
+            received = getattr(outcome, "maybe_received", False)
+            if received and self.commit_before_failing:
+                self.booked.append((slot, party_size))
+            raise outcome
+        self.booked.append((slot, party_size))
+        return BookingConfirmation(f"{self.provider}-{len(self.booked)}", "tok")
+
+    async def find_booked(self, slot, party_size, guest):
+        if self.read_back_fails:
+            raise self.read_back_fails.pop(0)
+        for number, (booked, size) in enumerate(self.booked, start=1):
+            if booked.start == slot.start and size == party_size:
+                return BookingConfirmation(f"{self.provider}-{number}", "tok")
+        return None
+
+    async def cancel(self, reservation) -> None:
+        self.cancelled.append(reservation.confirmation_id)
+
+
+class InMemoryReservationStore:
+    def __init__(self) -> None:
+        self.rows: dict[str, object] = {}
+
+    def claim(self, draft):
+        for row in self.rows.values():
+            if row.idempotency_key == draft.idempotency_key:
+                return row, False
+        self.rows[draft.reservation_id] = draft
+        return draft, True
+
+    def save(self, reservation) -> None:
+        if reservation.reservation_id not in self.rows:
+            raise LookupError(reservation.reservation_id)
+        self.rows[reservation.reservation_id] = reservation
+
+    def get(self, reservation_id):
+        return self.rows.get(reservation_id)
+
+    def by_key(self, key):
+        return next((r for r in self.rows.values() if r.idempotency_key == key), None)
+
+    def list(self, limit=50):
+        ordered = sorted(self.rows.values(), key=lambda r: r.created_at, reverse=True)
+        return ordered[:limit]

@@ -27,6 +27,7 @@ from domain.errors import (
     AuthError,
     PermanentAPIError,
     SchemaChangeError,
+    SlotGoneError,
     UpstreamTimeoutError,
 )
 from domain.models import BookingConfirmation, Guest, Reservation, RestaurantRef, Slot
@@ -39,10 +40,6 @@ _PAGE = 100
 _MAX_PAGES = 5
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _NEVER_MADE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
-
-
-class SlotGoneError(PermanentAPIError):
-    """Resy answered 404, 410 or 412 at /3/book: the slot is gone; no retry."""
 
 
 class _Stage(enum.Enum):

@@ -12,7 +12,9 @@ from domain.errors import (
     APIError,
     AuthError,
     InvalidRequestError,
+    NotFoundError,
     PermanentAPIError,
+    PreconditionError,
 )
 from domain.messages import explain
 from domain.models import DeepLink
@@ -21,10 +23,6 @@ logger = logging.getLogger(__name__)
 
 ERROR_DOMAIN = "reservation-gateway"
 LOCALE = "en-US"
-
-
-class NotFoundError(Exception):
-    """The thing the caller named does not exist here."""
 
 
 def _pack(message: object) -> any_pb2.Any:
@@ -90,6 +88,13 @@ def status_for(
     if isinstance(error, NotFoundError):
         info = error_details_pb2.ErrorInfo(reason="NOT_FOUND", domain=ERROR_DOMAIN)
         return _status(code_pb2.NOT_FOUND, str(error), [info, _localized(str(error))])
+
+    if isinstance(error, PreconditionError):
+        info = error_details_pb2.ErrorInfo(
+            reason="FAILED_PRECONDITION", domain=ERROR_DOMAIN
+        )
+        details = [info, _localized(str(error))]
+        return _status(code_pb2.FAILED_PRECONDITION, str(error), details)
 
     if isinstance(error, APIError):
         told = explain(error, links[0] if links else None)
