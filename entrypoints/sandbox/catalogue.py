@@ -8,6 +8,9 @@ today, so a test that asks for today behaves the same at any hour.
 """
 
 import hashlib
+import math
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -15,6 +18,7 @@ from zoneinfo import ZoneInfo
 from entrypoints.sandbox.venues import Seating, Service, Venue, sandbox_venues
 
 BOOKING_WINDOW_DAYS = 60
+_WORD = re.compile(r"[a-z0-9]+")
 _PRIME_TIME = (time(19, 0), time(20, 30))
 
 
@@ -32,6 +36,70 @@ class Opening:
     key: int
 
 
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """How a directory (Google Places) and Resy's search show a venue."""
+
+    place_id: str
+    primary_type: str
+    types: tuple[str, ...]
+    rating: float
+    rating_count: int
+    price_level: str
+    website: str
+    phone: str
+    city_code: str
+    city_name: str
+
+
+def _listing(
+    resy_id: int,
+    types: tuple[str, ...],
+    stars: tuple[float, int],
+    price: str,
+    phone: str,
+    city: tuple[str, str],
+) -> Listing:
+    """A listing; `types` starts with the primary type, `stars` is (rating, count)."""
+    return Listing(
+        place_id=f"sandbox-place-{resy_id}",
+        primary_type=types[0],
+        types=(*types, "restaurant", "food", "point_of_interest"),
+        rating=stars[0],
+        rating_count=stars[1],
+        price_level=f"PRICE_LEVEL_{price}",
+        website=f"https://venue-{resy_id}.sandbox.example/",
+        phone=phone,
+        city_code=city[0],
+        city_name=city[1],
+    )
+
+
+_NEW_YORK, _CHICAGO, _LA = ("ny", "New York"), ("chi", "Chicago"), ("la", "Los Angeles")
+# Invented listings; the phone numbers are from ranges set aside for fiction.
+# The formatter would spread each call over eight lines; one venue a call reads
+# as a table.
+# fmt: off
+_LISTINGS = {
+    listing.place_id: listing
+    for listing in (
+        _listing(1001, ("american_restaurant", "bar"), (4.5, 812), "MODERATE",
+                 "+1 212-555-0101", _NEW_YORK),
+        _listing(1002, ("cocktail_bar", "bar"), (4.3, 264), "MODERATE",
+                 "+1 718-555-0102", _NEW_YORK),
+        _listing(2001, ("steak_house", "american_restaurant"), (4.6, 1530),
+                 "EXPENSIVE", "+1 312-555-0103", _CHICAGO),
+        _listing(3001, ("mediterranean_restaurant",), (4.4, 655), "MODERATE",
+                 "+1 213-555-0104", _LA),
+        _listing(4001, ("british_restaurant", "wine_bar"), (4.7, 390), "EXPENSIVE",
+                 "+44 20 7946 0105", ("ldn", "London")),
+        _listing(5001, ("japanese_restaurant", "sushi_restaurant"), (4.8, 221),
+                 "VERY_EXPENSIVE", "+81 3-5555-0106", ("tyo", "Tokyo")),
+    )
+}
+# fmt: on
+
+
 class Catalogue:
     """The venues, looked up by each platform's own key."""
 
@@ -39,12 +107,38 @@ class Catalogue:
         self.venues = venues
         self._by_resy = {v.resy_venue_id: v for v in venues}
         self._by_opentable = {v.opentable_slug: v for v in venues if v.opentable_slug}
+        self._by_place = {f"sandbox-place-{v.resy_venue_id}": v for v in venues}
 
     def resy_venue(self, venue_id: int) -> Venue | None:
         return self._by_resy.get(venue_id)
 
     def opentable_venue(self, slug: str) -> Venue | None:
         return self._by_opentable.get(slug)
+
+    def place_venue(self, place_id: str) -> Venue | None:
+        """The venue behind a Google place id such as "sandbox-place-1001"."""
+        return self._by_place.get(place_id)
+
+    def listing(self, venue: Venue) -> Listing:
+        """The venue's directory listing; every sandbox venue has one."""
+        return _LISTINGS[f"sandbox-place-{venue.resy_venue_id}"]
+
+    def search(
+        self, text: str, ignore: frozenset[str], near: tuple[float, float] | None
+    ) -> list[Venue]:
+        """Venues whose name, address, city or types hold every word; nearest first."""
+        wanted = search_words(text) - ignore
+        found = []
+        for venue in self.venues:
+            listing = self.listing(venue)
+            known = search_words(f"{venue.name} {venue.address} {listing.city_name}")
+            known |= search_words(" ".join(listing.types).replace("_", " "))
+            if wanted <= known:
+                found.append(venue)
+        if near is not None:
+            found.sort(key=lambda venue: distance_m(venue, *near))
+
+        return found
 
     def local_today(self, venue: Venue, now: datetime) -> date:
         return now.astimezone(ZoneInfo(venue.time_zone)).date()
@@ -81,6 +175,21 @@ class Catalogue:
 
 def default_catalogue() -> Catalogue:
     return Catalogue(sandbox_venues())
+
+
+def distance_m(venue: Venue, lat: float, lng: float) -> float:
+    """Metres from a point to the venue, near enough for a sandbox (equirectangular)."""
+    dy = math.radians(venue.lat - lat)
+    dx = math.radians(venue.lng - lng) * math.cos(math.radians((venue.lat + lat) / 2))
+
+    return 6_371_000.0 * math.hypot(dx, dy)
+
+
+def search_words(text: str) -> set[str]:
+    """Lower-case words without accents; "&" counts as "and"."""
+    plain = unicodedata.normalize("NFKD", text.casefold().replace("&", " and "))
+
+    return set(_WORD.findall(plain.encode("ascii", "ignore").decode()))
 
 
 def _times(day: date, service: Service) -> list[datetime]:

@@ -10,8 +10,16 @@ Resy's own faults:
                      a browser User-Agent ("Mozilla/..."), else 500
     lenient          no key or header gates (for poking with curl)
     schema[:variant] a 200 in a drifted shape: "renamed" (results.venues is
-                     results.venue_list), "tokenless" (slots lack config.token)
+                     results.venue_list, search.hits search.venues),
+                     "tokenless" (slots lack config.token), "flat" (search hits
+                     at the top level, with objectID and latitude/longitude)
                      or "html" (a maintenance page instead of JSON)
+
+POST /3/venuesearch/search (JSON, or form field struct_data) refuses an unknown
+field with 400 "Unknown field." and finds venues holding every word of `query`
+within `geo.radius` metres of `geo`.
+
+Booking routes, their state and their faults live in resy_booking.
 """
 
 import json
@@ -27,7 +35,8 @@ from entrypoints.sandbox.app import (
     UpstreamRoutes,
     json_response,
 )
-from entrypoints.sandbox.catalogue import Opening
+from entrypoints.sandbox.catalogue import Listing, Opening, distance_m
+from entrypoints.sandbox.resy_booking import BOOKING_FAULTS, ResyBookings
 from entrypoints.sandbox.venues import Venue
 
 REVOKED_KEY = "sandboxRevokedKey0000"
@@ -87,7 +96,9 @@ def _internal_error() -> web.Response:
     return web.Response(status=500, text="Internal Server Error")
 
 
-async def _find(request: web.Request, call: UpstreamCall) -> web.StreamResponse:
+async def _find(
+    request: web.Request, call: UpstreamCall, bookings: ResyBookings
+) -> web.StreamResponse:
     try:
         params = await _find_params(request)
         venue_id, day, party_size = _parse_find(params)
@@ -100,6 +111,11 @@ async def _find(request: web.Request, call: UpstreamCall) -> web.StreamResponse:
     venue = call.state.catalogue.resy_venue(venue_id)
     if venue is not None:
         openings = call.state.catalogue.openings(venue, day, party_size, call.now())
+        openings = [
+            o
+            for o in openings
+            if not bookings.is_taken(venue_id, o.start, o.seating, party_size)
+        ]
         slots = [_slot(venue, o, party_size, drift == "tokenless") for o in openings]
         venues.append({"venue": _venue(venue), "templates": {}, "slots": slots})
     key = "venue_list" if drift == "renamed" else "venues"
@@ -223,9 +239,64 @@ def _market(venue: Venue, start: datetime) -> dict[str, int]:
     return {"on": off - _MARKET_OPENS_DAYS_AHEAD * 86400, "off": off}
 
 
+_SEARCH_FIELDS = set(
+    "query per_page page types geo slot_filter availability order_by highlight".split()
+)
+
+
+async def _search(request: web.Request, call: UpstreamCall) -> web.StreamResponse:
+    form = await request.post() if request.content_type.endswith("urlencoded") else {}
+    try:
+        body = json.loads(str(form.get("struct_data", "")) or await request.text())
+    except ValueError:
+        body = None
+    size = body.get("per_page", 20) if isinstance(body, dict) else None
+    if not isinstance(size, int) or not isinstance(body.get("query", ""), str):
+        return json_response({"message": "expected a JSON object"}, status=400)
+    if set(body) - _SEARCH_FIELDS:
+        return json_response({"message": "Unknown field."}, status=400)
+    drift = call.faults.extras.get("schema")
+    if drift == "html":
+        return web.Response(text=_MAINTENANCE_PAGE, content_type="text/html")
+    geo = body["geo"] if isinstance(body.get("geo"), dict) else {}
+    near = (geo.get("latitude"), geo.get("longitude"))
+    near = near if all(isinstance(v, int | float) for v in near) else None
+    radius = geo.get("radius", 35_000)
+    catalogue = call.state.catalogue
+    venues = catalogue.search(body.get("query", ""), frozenset(), near)
+    if near is not None and isinstance(radius, int | float):
+        venues = [v for v in venues if distance_m(v, *near) <= radius]
+    hits = [_hit(v, catalogue.listing(v), drift == "flat") for v in venues]
+    if drift == "flat":
+        return json_response({"hits": hits[:size]})
+
+    key = "venues" if drift == "renamed" else "hits"
+
+    return json_response({"search": {key: hits[:size]}})
+
+
+def _hit(venue: Venue, listing: Listing, flat: bool) -> dict[str, object]:
+    hit = {"objectID": str(venue.resy_venue_id), "name": venue.name}
+    hit["url_slug"] = venue.url_slug
+    city = {"code": listing.city_code, "name": listing.city_name}
+    if flat:
+        return hit | {"location": city, "latitude": venue.lat, "longitude": venue.lng}
+    city |= {"url_slug": venue.city, "time_zone": venue.time_zone}
+    where = {"location": city, "_geoloc": {"lat": venue.lat, "lng": venue.lng}}
+
+    return hit | where | {"id": {"resy": venue.resy_venue_id}}
+
+
 def _install(routes: UpstreamRoutes) -> None:
-    routes.add("GET", "/4/find", _find)
-    routes.add("POST", "/4/find", _find)
+    bookings = ResyBookings()  # one per sandbox: each app installs its routes once
+
+    async def find(request: web.Request, call: UpstreamCall) -> web.StreamResponse:
+        return await _find(request, call, bookings)
+
+    routes.add("GET", "/4/find", find)
+    routes.add("POST", "/4/find", find)
+    routes.add("POST", "/3/venuesearch/search", _search)
+    bookings.install(routes)
 
 
 def resy_upstream() -> Upstream:
@@ -237,6 +308,7 @@ def resy_upstream() -> Upstream:
             "badkey": (),
             "headers": (),
             "lenient": (),
-            "schema": ("renamed", "tokenless", "html"),
+            "schema": ("renamed", "tokenless", "html", "flat"),
+            **BOOKING_FAULTS,
         },
     )

@@ -332,7 +332,7 @@ async def test_faults_flip_while_running(resy, http, sandbox) -> None:
 
 
 @pytest.mark.parametrize(
-    "spec", ["resy=bogus", "resy", "opentable=outage", "resy=fail:x"]
+    "spec", ["resy=bogus", "resy", "nosuchupstream=outage", "resy=fail:x"]
 )
 async def test_a_bad_spec_is_400_and_changes_nothing(http, sandbox, spec) -> None:
     sandbox.faults.apply("resy=slow:0.01")

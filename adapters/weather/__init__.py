@@ -1,0 +1,1 @@
+"""OpenWeatherMap behind the weather port."""
