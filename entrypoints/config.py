@@ -8,9 +8,15 @@ from pathlib import Path
 
 from adapters.resilience.policy import DEFAULT_POLICIES, UpstreamPolicy
 from adapters.storage.engine import default_sqlite_url
+from entrypoints.sandbox.resy_booking import (
+    SANDBOX_AUTH_TOKEN as SANDBOX_RESY_AUTH_TOKEN,
+)
 
 PREFIX = "RESGW_"
 RESY_PUBLIC_BASE_URL = "https://api.resy.com"
+PLACES_PUBLIC_BASE_URL = "https://places.googleapis.com"
+OPENWEATHER_PUBLIC_BASE_URL = "https://api.openweathermap.org"
+OPENTABLE_PUBLIC_BASE_URL = "https://www.opentable.com"
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,17 @@ class Settings:
     resy_api_key: str = field(default="", repr=False)
     resy_auth_token: str = field(default="", repr=False)
     resy_timeout: float = 5.0
+    google_places_base_url: str = PLACES_PUBLIC_BASE_URL
+    google_places_api_key: str = field(default="", repr=False)
+    google_places_timeout: float = 5.0
+    openweather_base_url: str = OPENWEATHER_PUBLIC_BASE_URL
+    openweather_api_key: str = field(default="", repr=False)
+    openweather_timeout: float = 5.0
+    opentable_base_url: str = ""
+    opentable_executable_path: str = ""
+    opentable_max_concurrency: int = 2
+    opentable_step_timeout: float = 10.0
+    booking_pending_grace: float = 120.0
     hot_cache_max_entries: int = 10_000
     hot_cache_keep_for: float = 300.0
     negative_cache_keep_for: float = 60.0
@@ -37,21 +54,61 @@ class Settings:
     )
 
     @property
+    def sandboxed(self) -> tuple[str, ...]:
+        """The upstreams with no credentials, which the local sandbox imitates."""
+        missing = {
+            "resy": not self.resy_api_key,
+            "google_places": not self.google_places_api_key,
+            "weather": not self.openweather_api_key,
+            "opentable": not self.opentable_base_url,
+        }
+        return tuple(name for name, absent in missing.items() if absent)
+
+    @property
     def sandbox_mode(self) -> bool:
-        """No Resy credentials: every upstream is the local sandbox."""
-        return not self.resy_api_key
+        """Some upstream has no credentials: the sandbox is started for it."""
+        return bool(self.sandboxed)
 
     @property
     def sandbox_base_url(self) -> str:
         return f"http://{self.sandbox_address}"
 
+    def _pick(self, upstream: str, real: str) -> str:
+        return self.sandbox_base_url if upstream in self.sandboxed else real
+
     @property
     def effective_resy_base_url(self) -> str:
-        return self.sandbox_base_url if self.sandbox_mode else self.resy_base_url
+        return self._pick("resy", self.resy_base_url)
 
     @property
     def effective_resy_api_key(self) -> str:
-        return "sandbox-public-key" if self.sandbox_mode else self.resy_api_key
+        return self.resy_api_key or "sandbox-public-key"
+
+    @property
+    def effective_resy_auth_token(self) -> str:
+        if "resy" in self.sandboxed and not self.resy_auth_token:
+            return SANDBOX_RESY_AUTH_TOKEN
+        return self.resy_auth_token
+
+    @property
+    def effective_places_base_url(self) -> str:
+        return self._pick("google_places", self.google_places_base_url)
+
+    @property
+    def effective_places_api_key(self) -> str:
+        return self.google_places_api_key or "sandbox-places-key"
+
+    @property
+    def effective_openweather_base_url(self) -> str:
+        return self._pick("weather", self.openweather_base_url)
+
+    @property
+    def effective_openweather_api_key(self) -> str:
+        return self.openweather_api_key or "5a4db0c1e2f3a4b5c6d7e8f9a0b1c2d3"
+
+    @property
+    def effective_opentable_base_url(self) -> str:
+        return self.opentable_base_url or self.sandbox_base_url
 
     @property
     def effective_database_url(self) -> str:

@@ -37,7 +37,13 @@ class Gateway:
         ledger = self.container.ledger()
         await ledger.start()
         self._stack.push_async_callback(ledger.close)
-        self._stack.push_async_callback(self.container.resy_http().aclose)
+        for client in (
+            self.container.resy_http(),
+            self.container.places_http(),
+            self.container.weather_http(),
+        ):
+            self._stack.push_async_callback(client.aclose)
+        self._stack.push_async_callback(self.container.browser().close)
         self.server = GatewayServer(self.container, settings.grpc_address)
         await self.server.start()
         logger.info(

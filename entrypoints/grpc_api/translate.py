@@ -15,11 +15,11 @@ from domain.models import (
 )
 from reservations.v1 import availability_pb2, common_pb2
 
-_PLATFORMS = {
+PLATFORMS = {
     Platform.RESY: common_pb2.PLATFORM_RESY,
     Platform.OPENTABLE: common_pb2.PLATFORM_OPENTABLE,
 }
-_SOURCES = {
+SOURCES = {
     Source.LIVE: common_pb2.SOURCE_LIVE,
     Source.HOT_CACHE: common_pb2.SOURCE_HOT_CACHE,
     Source.WARM_CACHE: common_pb2.SOURCE_WARM_CACHE,
@@ -63,7 +63,7 @@ def slot_to_proto(slot: Slot, zone: str) -> availability_pb2.Slot:
         time_zone=zone,
         start=timestamp(slot.start),
         seating_type=slot.seating,
-        platform=_PLATFORMS[slot.platform],
+        platform=PLATFORMS[slot.platform],
         token=slot.token,
         display_time=display_time(slot.start),
     )
@@ -73,7 +73,7 @@ def slot_to_proto(slot: Slot, zone: str) -> availability_pb2.Slot:
 
 
 def link_to_proto(link: DeepLink) -> common_pb2.DeepLink:
-    platform = _PLATFORMS.get(link.platform) if link.platform else None
+    platform = PLATFORMS.get(link.platform) if link.platform else None
     return common_pb2.DeepLink(
         label=link.label,
         url=link.url,
@@ -95,7 +95,7 @@ def availability_to_proto(
 ) -> availability_pb2.CheckAvailabilityResponse:
     response = availability_pb2.CheckAvailabilityResponse(
         slots=[slot_to_proto(s, zone) for s in answer.slots],
-        source=_SOURCES[answer.source],
+        source=SOURCES[answer.source],
         message=answer.message,
         deep_links=[link_to_proto(link) for link in answer.deep_links],
         failures=[failure_to_proto(f) for f in answer.failures],
@@ -105,3 +105,16 @@ def availability_to_proto(
     if answer.as_of is not None:
         response.as_of.CopyFrom(timestamp(answer.as_of))
     return response
+
+
+def restaurant_ref_to_proto(ref: RestaurantRef) -> common_pb2.RestaurantRef:
+    return common_pb2.RestaurantRef(
+        name=ref.name,
+        time_zone=ref.time_zone,
+        resy_venue_id=ref.resy_venue_id,
+        resy_url_slug=ref.resy_url_slug,
+        resy_city=ref.resy_city,
+        opentable_slug=ref.opentable_slug,
+        website=ref.website,
+        address=ref.address,
+    )

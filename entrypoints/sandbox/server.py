@@ -15,8 +15,11 @@ from domain.ports import Clock
 from entrypoints.sandbox.app import SandboxState, Upstream, build_app
 from entrypoints.sandbox.catalogue import Catalogue, default_catalogue
 from entrypoints.sandbox.faults import FaultBoard
+from entrypoints.sandbox.opentable import opentable_upstream
+from entrypoints.sandbox.places import places_upstream
 from entrypoints.sandbox.resy import resy_upstream
 from entrypoints.sandbox.stats import SandboxStats
+from entrypoints.sandbox.weather import weather_upstream
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +29,7 @@ _SHUTDOWN_SECONDS = 0.5
 
 def installed_upstreams() -> tuple[Upstream, ...]:
     """Every upstream the sandbox imitates; a new one is added here."""
-    return (resy_upstream(),)
+    return resy_upstream(), opentable_upstream(), places_upstream(), weather_upstream()
 
 
 @dataclass(slots=True)

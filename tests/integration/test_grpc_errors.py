@@ -22,8 +22,16 @@ from entrypoints.grpc_api.server import GatewayServer
 from reservations.v1 import (
     availability_pb2,
     availability_pb2_grpc,
+    booking_pb2,
+    booking_pb2_grpc,
     operations_pb2,
     operations_pb2_grpc,
+    restaurants_pb2,
+    restaurants_pb2_grpc,
+    usage_pb2,
+    usage_pb2_grpc,
+    weather_pb2,
+    weather_pb2_grpc,
 )
 from tests.fakes import FakeClock, FakeLedger
 
@@ -75,47 +83,100 @@ ERRORS = [
 
 
 class Raising:
-    """Stands in for a use case or registry: every call raises the error."""
+    """Stands in for a use case or registry: once armed, every call raises."""
 
     def __init__(self, error: BaseException) -> None:
         self.error = error
         self.armed = False
 
-    async def __call__(self, *_args, **_kwargs):
-        raise self.error
-
-    def snapshots(self):
+    def _raise(self, *_args, **_kwargs):
         if self.armed:
             raise self.error
         return []
 
-    def add_listener(self, _listener) -> None:
-        return None
+    def __call__(self, *args, **kwargs):
+        return self._raise(*args, **kwargs)
+
+    def __getattr__(self, name):
+        if name == "add_listener":
+            return lambda _listener: None
+        return self._raise
+
+
+BISTRO = {"name": "X", "time_zone": "America/New_York", "resy_venue_id": "1"}
 
 
 def _rpcs(channel):
     availability = availability_pb2_grpc.AvailabilityServiceStub(channel)
+    restaurants = restaurants_pb2_grpc.RestaurantServiceStub(channel)
+    weather = weather_pb2_grpc.WeatherServiceStub(channel)
+    booking = booking_pb2_grpc.BookingServiceStub(channel)
+    usage = usage_pb2_grpc.UsageServiceStub(channel)
     operations = operations_pb2_grpc.OperationsServiceStub(channel)
-    request = availability_pb2.CheckAvailabilityRequest(
-        restaurant={"name": "X", "time_zone": "America/New_York", "resy_venue_id": "1"},
+    make = booking_pb2.MakeReservationRequest(
+        restaurant=BISTRO,
         date="2027-01-15",
+        time="19:00",
         party_size=2,
+        guest={"name": "Ada"},
+        idempotency_key="key-12345678",
     )
     return {
-        "CheckAvailability": lambda: availability.CheckAvailability(request),
+        "CheckAvailability": lambda: availability.CheckAvailability(
+            availability_pb2.CheckAvailabilityRequest(
+                restaurant=BISTRO, date="2027-01-15", party_size=2
+            )
+        ),
+        "SearchRestaurants": lambda: restaurants.SearchRestaurants(
+            restaurants_pb2.SearchRestaurantsRequest(query="ramen")
+        ),
+        "GetRestaurant": lambda: restaurants.GetRestaurant(
+            restaurants_pb2.GetRestaurantRequest(place_id="p1")
+        ),
+        "GetWeather": lambda: weather.GetWeather(
+            weather_pb2.GetWeatherRequest(location={"latitude": 1, "longitude": 2})
+        ),
+        "MakeReservation": lambda: booking.MakeReservation(make),
+        "GetReservation": lambda: booking.GetReservation(
+            booking_pb2.GetReservationRequest(reservation_id="rsv_1")
+        ),
+        "ListReservations": lambda: booking.ListReservations(
+            booking_pb2.ListReservationsRequest()
+        ),
+        "CancelReservation": lambda: booking.CancelReservation(
+            booking_pb2.CancelReservationRequest(reservation_id="rsv_1")
+        ),
+        "GetCacheStats": lambda: usage.GetCacheStats(usage_pb2.GetCacheStatsRequest()),
         "ListCircuitBreakers": lambda: operations.ListCircuitBreakers(
             operations_pb2.ListCircuitBreakersRequest()
         ),
     }
 
 
-PROVIDERS = {
-    "CheckAvailability": "check_availability",
-    "ListCircuitBreakers": "breakers",
-}
+RPCS = (
+    "CheckAvailability",
+    "SearchRestaurants",
+    "GetRestaurant",
+    "GetWeather",
+    "MakeReservation",
+    "GetReservation",
+    "ListReservations",
+    "CancelReservation",
+    "GetCacheStats",
+    "ListCircuitBreakers",
+)
+STAND_INS = (
+    "check_availability",
+    "restaurants",
+    "get_weather",
+    "make_reservation",
+    "reservation_desk",
+    "cache_metrics",
+    "breakers",
+)
 
 
-@pytest.mark.parametrize("rpc_name", sorted(PROVIDERS))
+@pytest.mark.parametrize("rpc_name", RPCS)
 @pytest.mark.parametrize(
     ("error", "code", "reason"), ERRORS, ids=lambda v: type(v).__name__
 )
@@ -123,8 +184,8 @@ async def test_each_rpc_maps_each_error(rpc_name, error, code, reason):
     container = Container(settings=Settings())
     container.clock.override(FakeClock())
     container.ledger.override(FakeLedger())
-    doubles = [Raising(error) for _ in PROVIDERS]
-    for name, double in zip(PROVIDERS.values(), doubles, strict=True):
+    doubles = [Raising(error) for _ in STAND_INS]
+    for name, double in zip(STAND_INS, doubles, strict=True):
         getattr(container, name).override(double)
     server = GatewayServer(container, "127.0.0.1:0")
     await server.start()

@@ -1,0 +1,1 @@
+"""OpenTable driven in a real Chromium: availability and booking through its pages."""

@@ -1,0 +1,1 @@
+"""HTML pages and scripts the sandbox serves to a browser, and their renderers."""
