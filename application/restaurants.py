@@ -85,8 +85,10 @@ class RestaurantLookup:
         if entry.tier != "live":
             record_cache_hit(self._ledger, self._clock, key, entry.tier)
         restaurants = _restaurants_of(entry.value)
+        count = len(restaurants)
+        noun = "restaurant" if count == 1 else "restaurants"
         message = (
-            f"Found {len(restaurants)} restaurants for {query.text!r}."
+            f"Found {count} {noun} for {query.text!r}."
             if restaurants
             else f"No restaurants found for {query.text!r}."
         )

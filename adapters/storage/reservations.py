@@ -71,7 +71,6 @@ class SqlReservationStore:
         values = _columns(reservation)
         for name in _FIXED:
             del values[name]
-        values["updated_at"] = self._clock.now()
         with self._engine.begin() as conn:
             result = conn.execute(
                 update(reservations)

@@ -53,9 +53,12 @@ class GatewayProcess:
         assert done.returncode == 0, done.stderr + done.stdout
         return json.loads(done.stdout)
 
-    def sandbox_stats(self) -> dict[str, dict[str, int]]:
-        with urllib.request.urlopen(self.sandbox_url + "/_sandbox/stats") as answer:
+    def sandbox_get(self, path: str):  # noqa: ANN201 - whatever JSON the path gives
+        with urllib.request.urlopen(self.sandbox_url + path, timeout=10) as answer:
             return json.loads(answer.read())
+
+    def sandbox_stats(self) -> dict[str, dict[str, int]]:
+        return self.sandbox_get("/_sandbox/stats")
 
     def set_faults(self, spec: str) -> None:
         request = urllib.request.Request(
