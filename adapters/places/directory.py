@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 import httpx
 
+from adapters.deadline import time_left
 from adapters.http_errors import translate_transport_error
 from adapters.places.errors import raise_for_google_status
 from adapters.places.masks import DETAILS_MASK, SEARCH_MASK, FieldMask
 from adapters.places.schema import decode, read_place, read_search
 from adapters.places.settings import PlacesSettings
-from domain import context
 from domain.errors import FieldViolation, InvalidRequestError, UpstreamTimeoutError
 from domain.models import Coordinates, Restaurant
 from domain.ports import Clock
@@ -72,7 +72,7 @@ class GooglePlacesDirectory:
     async def _send(
         self, method: str, url: str, mask: FieldMask, **kwargs: object
     ) -> httpx.Response:
-        seconds = self._time_left()
+        seconds = time_left(self._settings.timeout, self._clock, _PROVIDER)
         headers = {
             "X-Goog-Api-Key": self._settings.api_key,
             "X-Goog-FieldMask": mask.header,
@@ -97,22 +97,6 @@ class GooglePlacesDirectory:
         )
 
         return response
-
-    def _time_left(self) -> float:
-        """The settings' timeout, cut short by the caller's deadline."""
-        deadline = context.deadline.get()
-        if deadline is None:
-            return self._settings.timeout
-        left = deadline - self._clock.monotonic()
-        if left <= 0:
-            raise UpstreamTimeoutError(
-                "no time was left before the caller's deadline; "
-                "Google Places was not asked",
-                provider=_PROVIDER,
-                maybe_received=False,
-            )
-
-        return min(self._settings.timeout, left)
 
 
 def _circle(near: Coordinates, radius_m: float) -> dict[str, object]:

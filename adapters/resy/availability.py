@@ -6,17 +6,17 @@ from datetime import datetime, tzinfo
 
 import httpx
 
+from adapters.deadline import time_left
 from adapters.http_errors import raise_for_status, translate_transport_error
 from adapters.resy.schema import FoundVenue, SchemaWatch
 from adapters.resy.settings import ResySettings
-from domain import context
+from adapters.resy.wire import resy_headers
 from domain.errors import FieldViolation, InvalidRequestError, UpstreamTimeoutError
 from domain.models import AvailabilityQuery, Platform, RestaurantRef, Slot
 from domain.ports import Clock
 from domain.validation import zone_or_none
 
 _PROVIDER = "resy"
-_SITE = "https://resy.com"
 
 
 class ResyAvailability:
@@ -36,7 +36,7 @@ class ResyAvailability:
         return bool(restaurant.resy_venue_id)
 
     async def find_slots(self, query: AvailabilityQuery) -> Sequence[Slot]:
-        timeout = self._time_left()
+        timeout = time_left(self._settings.timeout, self._clock, _PROVIDER)
         response = await self._get_find(query, timeout)
         raise_for_status(response, _PROVIDER, self._clock.now())
         venues = self._watch.read_find(self._watch.decode(response))
@@ -49,22 +49,6 @@ class ResyAvailability:
         ]
 
         return _ordered(slots, query)
-
-    def _time_left(self) -> float:
-        """The request's timeout: the settings', cut short by the caller's deadline."""
-        timeout = self._settings.timeout
-        deadline = context.deadline.get()
-        if deadline is None:
-            return timeout
-        left = deadline - self._clock.monotonic()
-        if left <= 0:
-            raise UpstreamTimeoutError(
-                "no time was left before the caller's deadline; Resy was not asked",
-                provider=_PROVIDER,
-                maybe_received=False,
-            )
-
-        return min(timeout, left)
 
     async def _get_find(
         self, query: AvailabilityQuery, seconds: float
@@ -81,7 +65,10 @@ class ResyAvailability:
             # httpx bounds each phase; this bounds the whole exchange.
             async with asyncio.timeout(seconds):
                 return await self._http.get(
-                    url, params=params, headers=self._headers(), timeout=seconds
+                    url,
+                    params=params,
+                    headers=resy_headers(self._settings),
+                    timeout=seconds,
                 )
         except httpx.TransportError as exc:
             raise translate_transport_error(exc, _PROVIDER) from exc
@@ -92,21 +79,6 @@ class ResyAvailability:
                 provider=_PROVIDER,
                 maybe_received=True,
             ) from exc
-
-    def _headers(self) -> dict[str, str]:
-        headers = {
-            "Authorization": f'ResyAPI api_key="{self._settings.api_key}"',
-            "User-Agent": self._settings.user_agent,
-            "Origin": _SITE,
-            "Referer": _SITE + "/",
-            "X-Origin": _SITE,
-            "Accept": "application/json, text/plain, */*",
-        }
-        if self._settings.auth_token:
-            headers["X-Resy-Auth-Token"] = self._settings.auth_token
-            headers["X-Resy-Universal-Auth"] = self._settings.auth_token
-
-        return headers
 
 
 def _zone(venue: FoundVenue, restaurant: RestaurantRef) -> tzinfo:

@@ -10,10 +10,11 @@ from difflib import SequenceMatcher
 
 import httpx
 
+from adapters.deadline import time_left
 from adapters.http_errors import raise_for_status, translate_transport_error
 from adapters.resy.schema import describe
 from adapters.resy.settings import ResySettings
-from domain import context
+from adapters.resy.wire import resy_headers
 from domain.errors import SchemaChangeError, UpstreamTimeoutError
 from domain.models import Coordinates, ResyVenue
 from domain.ports import Clock
@@ -21,7 +22,6 @@ from domain.ports import Clock
 logger = logging.getLogger(__name__)
 
 _PROVIDER = "resy"
-_SITE = "https://resy.com"
 _PER_PAGE = 10
 # A place and a venue this far apart are different restaurants.
 MAX_DISTANCE_M = 1000.0
@@ -63,13 +63,16 @@ class ResyVenueMatcher:
         return _best(name, near, hits)
 
     async def _post_search(self, body: dict[str, object]) -> httpx.Response:
-        seconds = self._time_left()
+        seconds = time_left(self._settings.timeout, self._clock, _PROVIDER)
         url = self._settings.base_url.rstrip("/") + "/3/venuesearch/search"
         try:
             # httpx bounds each phase; this bounds the whole exchange.
             async with asyncio.timeout(seconds):
                 return await self._http.post(
-                    url, json=body, headers=self._headers(), timeout=seconds
+                    url,
+                    json=body,
+                    headers=resy_headers(self._settings),
+                    timeout=seconds,
                 )
         except httpx.TransportError as exc:
             raise translate_transport_error(exc, _PROVIDER) from exc
@@ -78,32 +81,6 @@ class ResyVenueMatcher:
                 f"Resy did not answer /3/venuesearch/search within {seconds:.3g} s",
                 provider=_PROVIDER,
             ) from exc
-
-    def _time_left(self) -> float:
-        """The settings' timeout, cut short by the caller's deadline."""
-        deadline = context.deadline.get()
-        if deadline is None:
-            return self._settings.timeout
-        left = deadline - self._clock.monotonic()
-        if left <= 0:
-            raise UpstreamTimeoutError(
-                "no time was left before the caller's deadline; Resy was not asked",
-                provider=_PROVIDER,
-                maybe_received=False,
-            )
-
-        return min(self._settings.timeout, left)
-
-    def _headers(self) -> dict[str, str]:
-        # The same browser-like headers as /4/find; search needs no user token.
-        return {
-            "Authorization": f'ResyAPI api_key="{self._settings.api_key}"',
-            "User-Agent": self._settings.user_agent,
-            "Origin": _SITE,
-            "Referer": _SITE + "/",
-            "X-Origin": _SITE,
-            "Accept": "application/json, text/plain, */*",
-        }
 
 
 def _drift(where: str, expected: str, found: str) -> SchemaChangeError:

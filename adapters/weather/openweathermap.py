@@ -9,10 +9,10 @@ from typing import TypeVar
 
 import httpx
 
+from adapters.deadline import time_left
 from adapters.http_errors import raise_for_status, translate_transport_error
 from adapters.weather.schema import Drift, cod, read_current, read_forecast
 from adapters.weather.settings import OpenWeatherMapSettings
-from domain import context
 from domain.errors import (
     AuthError,
     PermanentAPIError,
@@ -67,7 +67,7 @@ class OpenWeatherMap:
         return _nearest(entries, wanted)
 
     async def _get(self, endpoint: str, at: Coordinates) -> dict[str, object]:
-        seconds = self._time_left()
+        seconds = time_left(self._settings.timeout, self._clock, _PROVIDER)
         params = {
             "lat": f"{at.latitude:.6f}",
             "lon": f"{at.longitude:.6f}",
@@ -145,22 +145,6 @@ class OpenWeatherMap:
             status,
             provider=_PROVIDER,
         )
-
-    def _time_left(self) -> float:
-        """The settings' timeout, cut short by the caller's deadline."""
-        deadline = context.deadline.get()
-        if deadline is None:
-            return self._settings.timeout
-        left = deadline - self._clock.monotonic()
-        if left <= 0:
-            raise UpstreamTimeoutError(
-                "no time was left before the caller's deadline; "
-                "OpenWeatherMap was not asked",
-                provider=_PROVIDER,
-                maybe_received=False,
-            )
-
-        return min(self._settings.timeout, left)
 
 
 def _read(
