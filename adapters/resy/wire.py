@@ -1,8 +1,8 @@
 """What every Resy call carries: the browser-like headers and a time budget."""
 
+from adapters import deadline
 from adapters.resy.settings import ResySettings
-from domain import context
-from domain.errors import AuthError, UpstreamTimeoutError
+from domain.errors import AuthError
 from domain.ports import Clock
 
 PROVIDER = "resy"
@@ -34,15 +34,4 @@ def resy_headers(settings: ResySettings, *, user: bool = False) -> dict[str, str
 
 def time_left(settings: ResySettings, clock: Clock) -> float:
     """The next request's timeout: the settings', cut short by the caller's deadline."""
-    deadline = context.deadline.get()
-    if deadline is None:
-        return settings.timeout
-    left = deadline - clock.monotonic()
-    if left <= 0:
-        raise UpstreamTimeoutError(
-            "no time was left before the caller's deadline; Resy was not asked",
-            provider=PROVIDER,
-            maybe_received=False,
-        )
-
-    return min(settings.timeout, left)
+    return deadline.time_left(settings.timeout, clock, PROVIDER)
