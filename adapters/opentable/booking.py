@@ -89,10 +89,12 @@ class OpenTableBooking:
                     button, "the slot's button", "restaurant page", "the booking form"
                 )
                 form = await _filled(page, guest, steps)
-                steps.sent = True
-                submit = form.locator(_SUBMIT)
                 await flow.follow(
-                    submit, "a submit button", "booking form", "the confirmation page"
+                    form.locator(_SUBMIT),
+                    "a submit button",
+                    "booking form",
+                    "the confirmation page",
+                    sends=True,
                 )
                 number = await _confirmation_number(page, steps)
 
@@ -112,13 +114,13 @@ class OpenTableBooking:
                 await flow.open(url, "the reservation page")
                 if await _present(page, _CANCELLED, steps):
                     return
-                steps.sent = True
                 form = page.locator(_CANCEL_FORM)
                 await flow.follow(
                     form.locator(_SUBMIT),
                     f"the cancel form ({_CANCEL_FORM})",
                     "reservation page",
                     "the cancelled reservation",
+                    sends=True,
                 )
                 if not await _present(page, _CANCELLED, steps):
                     raise pages.markup_changed(

@@ -32,11 +32,10 @@ from adapters.opentable.launch import (
 from adapters.opentable.network import RequestGuard
 from adapters.opentable.processes import BrowserProcesses, find_browser
 from adapters.opentable.settings import OpenTableSettings
+from adapters.opentable.steps import PROVIDER
 from domain.errors import TransientAPIError, UpstreamTimeoutError
 
 logger = logging.getLogger(__name__)
-
-_PROVIDER = "opentable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +107,7 @@ class BrowserPool:
             raise UpstreamTimeoutError(
                 f"every one of the {self._settings.max_concurrency} browser slots "
                 f"stayed busy for {wait:.3g} s; OpenTable was not asked",
-                provider=_PROVIDER,
+                provider=PROVIDER,
                 maybe_received=False,
             ) from exc
 
@@ -135,25 +134,31 @@ class BrowserPool:
             raise _unavailable("could not open a page", exc) from exc
 
     async def _running(self) -> _Running:
+        """The browser, launched if need be; one that crashed is replaced once."""
+        for _ in range(2):
+            task, running = await self._launched()
+            if running.browser.is_connected():
+                return running
+            logger.warning("opentable.browser_lost", extra={"workdir": running.workdir})
+            if self._launch is task:
+                self._launch = None
+                await self._shut_down(running)
+
+        raise TransientAPIError("the browser keeps disconnecting", provider=PROVIDER)
+
+    async def _launched(self) -> tuple[asyncio.Task[_Running], _Running]:
         if self._closed:
-            raise TransientAPIError("the browser is shut down", provider=_PROVIDER)
+            raise TransientAPIError("the browser is shut down", provider=PROVIDER)
         if self._launch is None:
             self._launch = asyncio.get_running_loop().create_task(self._start())
         task = self._launch
         try:
-            running = await asyncio.shield(task)
+            # Shielded: a caller that gives up must not abort the shared launch.
+            return task, await asyncio.shield(task)
         except Exception:
             if self._launch is task:
                 self._launch = None  # the next call tries again
             raise
-        if running.browser.is_connected():
-            return running
-        logger.warning("opentable.browser_lost", extra={"workdir": running.workdir})
-        if self._launch is task:
-            self._launch = None
-            await self._shut_down(running)
-
-        return await self._running()
 
     async def _start(self) -> _Running:
         started = time.monotonic()
@@ -204,7 +209,7 @@ class BrowserPool:
 def _unavailable(what: str, exc: PlaywrightError) -> TransientAPIError:
     said = str(exc.message).strip().splitlines()[0][:200] if exc.message else ""
 
-    return TransientAPIError(f"the browser {what}: {said}", provider=_PROVIDER)
+    return TransientAPIError(f"the browser {what}: {said}", provider=PROVIDER)
 
 
 async def _quietly(closing: Awaitable[object]) -> None:

@@ -12,9 +12,9 @@ import os
 import shutil
 
 from adapters.opentable.network import RequestGuard
+from adapters.opentable.steps import PROVIDER
 from domain.errors import PermanentAPIError
 
-_PROVIDER = "opentable"
 _SYSTEM_BROWSERS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 # Without the networking switches Chromium phones home at every start.
 _FLAGS = (
@@ -34,7 +34,7 @@ def choose_executable(configured: str, bundled: str) -> str | None:
         if not os.access(configured, os.X_OK):
             raise PermanentAPIError(
                 f"the configured Chromium {configured!r} is not an executable file",
-                provider=_PROVIDER,
+                provider=PROVIDER,
             )
         return configured
     if bundled and os.path.exists(bundled):
@@ -50,7 +50,7 @@ def choose_executable(configured: str, bundled: str) -> str | None:
     tried = ", ".join([bundled, *_SYSTEM_BROWSERS, "chromium on PATH"])
 
     raise PermanentAPIError(
-        f"no Chromium to drive OpenTable with; looked for {tried}", provider=_PROVIDER
+        f"no Chromium to drive OpenTable with; looked for {tried}", provider=PROVIDER
     )
 
 
@@ -67,7 +67,8 @@ def arguments(workdir: str, guard: RequestGuard) -> list[str]:
     ]
 
 
-def environment(workdir: str) -> dict[str, str]:
+def environment(workdir: str) -> dict[str, str | float | bool]:
+    """The browser's environment: ours, with its XDG directories moved aside."""
     return {
         **os.environ,
         "XDG_CONFIG_HOME": os.path.join(workdir, "config"),

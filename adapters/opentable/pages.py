@@ -18,6 +18,7 @@ from domain.errors import (
     PermanentAPIError,
     SchemaChangeError,
     TransientAPIError,
+    UpstreamTimeoutError,
 )
 from domain.ports import Clock
 
@@ -53,16 +54,22 @@ class Flow:
             response = await self.page.goto(url, timeout=self._steps.navigation_ms())
         await self._landed(response, what)
 
-    async def follow(self, target: Locator, label: str, on: str, what: str) -> None:
-        """Click `target` (`label` on the page `on`); check the page it leads to."""
+    async def follow(
+        self, target: Locator, label: str, on: str, what: str, *, sends: bool = False
+    ) -> None:
+        """Click `target` (`label` on the page `on`); check the page it leads to.
+
+        With `sends`, the click submits the run's write: from the click on,
+        the steps count it as possibly received.
+        """
         with translated(self._steps, f"lead to {what}"):
             if await target.count() == 0:
                 raise markup_changed(on, label)
             navigation_ms = self._steps.navigation_ms()
+            click_ms = self._steps.step_ms()
             async with self.page.expect_navigation(timeout=navigation_ms) as leads:
-                await target.first.click(
-                    timeout=self._steps.step_ms(), no_wait_after=True
-                )
+                self._steps.sent = self._steps.sent or sends
+                await target.first.click(timeout=click_ms, no_wait_after=True)
             response = await leads.value
         await self._landed(response, what)
 
@@ -77,7 +84,7 @@ class Flow:
 
 async def check_landing(
     page: Page, response: Response | None, steps: Steps, clock: Clock, what: str
-) -> int:
+) -> tuple[int, str]:
     """Raise for a bot wall, a CAPTCHA or a failing server; else (status, text)."""
     status = response.status if response is not None else 200
     with translated(steps, f"show {what}"):
@@ -97,6 +104,14 @@ async def check_landing(
             f"OpenTable showed a CAPTCHA challenge instead of {what}",
             status,
             provider=PROVIDER,
+        )
+    if status >= 500 and steps.write and steps.sent:
+        # A server error after the form went in: it may have been acted on.
+        raise UpstreamTimeoutError(
+            f"OpenTable answered {status} to {what} after the form was sent; "
+            "the request may have been received",
+            provider=PROVIDER,
+            maybe_received=True,
         )
     if status == 429 or status >= 500:
         headers = await response.all_headers() if response is not None else {}

@@ -4,6 +4,7 @@ import asyncio
 import logging
 from types import TracebackType
 
+from adapters.opentable.steps import PROVIDER
 from domain import context
 from domain.errors import (
     APIError,
@@ -15,8 +16,6 @@ from domain.models import ApiCall
 from domain.ports import Clock, CostLedger
 
 logger = logging.getLogger(__name__)
-
-_PROVIDER = "opentable"
 
 
 def outcome_of(exc: BaseException | None) -> str:
@@ -67,7 +66,7 @@ class BrowserRun:
             self._ledger.record(
                 ApiCall(
                     at=self._at,
-                    provider=_PROVIDER,
+                    provider=PROVIDER,
                     operation=self._operation,
                     outcome=outcome_of(exc),
                     latency_ms=(self._clock.monotonic() - self._started) * 1000.0,
@@ -80,5 +79,5 @@ class BrowserRun:
         except Exception as failure:
             logger.error(
                 "metering.record_failed",
-                extra={"provider": _PROVIDER, "error": type(failure).__name__},
+                extra={"provider": PROVIDER, "error": type(failure).__name__},
             )

@@ -1,13 +1,11 @@
 """OpenTable's imitation: HTML pages for a browser, with bot walls and drifted markup.
 
-Routes, every one through the sandbox's fault machinery:
-    GET  /r/<slug>?covers=N&dateTime=YYYY-MM-DDTHH:MM  the restaurant page; its
-         script asks GET /dapi/availability for the times after a short delay
-    GET  /booking/details?slug=&dateTime=&partySize=   the guest form (CSRF token)
-    POST /booking/make-reservation                     books; 303 to the view
-    GET  /booking/view?confirmationNumber=N            the booking, a cancel form
-    POST /booking/cancel                               cancels; 303 to the view
-    GET  /_sandbox/opentable/bookings                  every booking, as JSON
+The restaurant page /r/<slug>?covers=N&dateTime=YYYY-MM-DDTHH:MM arrives
+without its times; its script asks /dapi/availability for them after a short
+delay. A slot leads to /booking/details (the guest form, with a single-use
+CSRF token), which posts to /booking/make-reservation and redirects to
+/booking/view, where a cancel form posts to /booking/cancel. Every booking
+made is listed, as JSON, at /_sandbox/opentable/bookings.
 
 Times shown are within 150 minutes of the one asked for (19:00 when none is),
 as on OpenTable; a booked time disappears once its tables are all taken.
@@ -21,6 +19,7 @@ OpenTable's own faults:
     markup[:variant] drifted markup: "slots" (slot buttons under other
                      selectors and classes) or "container" (the times box too)
     bookhang         make-reservation commits the booking, then never answers
+    bookerror        make-reservation commits the booking, then answers 500
 """
 
 from collections.abc import Mapping
@@ -36,6 +35,7 @@ from entrypoints.sandbox.app import (
     UpstreamRoutes,
     json_response,
 )
+from entrypoints.sandbox.faults import Failure
 from entrypoints.sandbox.pages import opentable as pages
 from entrypoints.sandbox.venues import Venue
 
@@ -162,9 +162,11 @@ class _Site:
             party_size=covers,
             guest={name: str(form[name]) for name in _GUEST_FIELDS},
         )
+        # Booked, yet the guest never hears so: the ambiguous failures.
         if call.faults.has("bookhang"):
-            # Booked, yet the guest never hears so: the ambiguous failure.
             await call.state.released.wait()
+        if call.faults.has("bookerror"):
+            return pages.failure(Failure(500))
 
         return pages.see_reservation(number)
 
@@ -278,5 +280,6 @@ def opentable_upstream() -> Upstream:
             "slowrender": ("5", "0.5", "1", "2", "3", "10", "30", "60"),
             "markup": ("slots", "container"),
             "bookhang": (),
+            "bookerror": (),
         },
     )

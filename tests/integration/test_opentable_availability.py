@@ -1,5 +1,6 @@
 """OpenTable availability in real headless Chromium against the sandbox's pages."""
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -74,12 +75,7 @@ def opentable(pool: BrowserPool, sandbox: RunningSandbox, clock, ledger):
 
 
 def _query(day: date = DAY, party: int = 2, at: time | None = None, **changes):
-    restaurant = RestaurantRef(**{**_fields(TAVERN), **changes})
-    return AvailabilityQuery(restaurant, day, party, at)
-
-
-def _fields(ref: RestaurantRef) -> dict[str, str]:
-    return {name: getattr(ref, name) for name in RestaurantRef.__slots__}
+    return AvailabilityQuery(replace(TAVERN, **changes), day, party, at)
 
 
 def _expected_times(clock: FakeClock, day: date, party: int, around: time):

@@ -140,7 +140,8 @@ async def test_a_submit_that_never_answers_may_have_booked(
 ) -> None:
     token = await _a_token(availability, 2)
     sandbox.faults.apply("opentable=bookhang")
-    quick = OpenTableSettings(base_url=sandbox.base_url, navigation_timeout=0.5)
+    # Ample for the pages before the submit; the hang after it waits this out.
+    quick = OpenTableSettings(base_url=sandbox.base_url, navigation_timeout=2.0)
 
     with pytest.raises(UpstreamTimeoutError) as caught:
         await OpenTableBooking(pool, quick, clock, ledger).book(token, 2, ADA)
@@ -149,6 +150,21 @@ async def test_a_submit_that_never_answers_may_have_booked(
     made = [b for b in (await _bookings(http, sandbox)).values()]
     assert any(b["date_time"] == token.split("/")[3] for b in made)
     assert [row.outcome for row in ledger.rows] == ["timeout"]
+
+
+async def test_a_server_error_after_the_submit_may_have_booked(
+    booking, sandbox, ledger, availability, http
+) -> None:
+    token = await _a_token(availability, 3)
+    sandbox.faults.apply("opentable=bookerror")
+
+    with pytest.raises(UpstreamTimeoutError, match="after the form was sent") as caught:
+        await booking.book(token, 2, ADA)
+
+    assert caught.value.maybe_received is True
+    made = (await _bookings(http, sandbox)).values()
+    assert any(b["date_time"] == token.split("/")[3] for b in made)
+    assert [row.http_status for row in ledger.rows] == [500]
 
 
 async def test_a_time_no_longer_offered_is_gone_and_nothing_is_sent(
