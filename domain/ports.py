@@ -2,9 +2,10 @@
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol, TypeVar
 
+from domain.calendar import CalendarEvent, SyncRecord, SyncState
 from domain.models import (
     ApiCall,
     AvailabilityQuery,
@@ -63,7 +64,16 @@ class Cache(Protocol):
 
     def get(self, key: str) -> CacheEntry | None: ...
 
-    def set(self, key: str, value: object, keep_for: float) -> None: ...
+    def set(
+        self,
+        key: str,
+        value: object,
+        keep_for: float,
+        *,
+        stored_at: datetime | None = None,
+    ) -> None:
+        """Store `value`; `stored_at` (default now) is when the upstream gave it."""
+        ...
 
 
 class LoadingCache(Cache, Protocol):
@@ -164,3 +174,126 @@ class ReservationStore(Protocol):
     def by_key(self, idempotency_key: str) -> Reservation | None: ...
 
     def list(self, limit: int = 50) -> Sequence[Reservation]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class UsageTotals:
+    """One provider's ledger rows summed, over one UTC day when `day` is set."""
+
+    provider: str
+    calls: int  # upstream attempts: rows with cached=False
+    cache_hits: int  # rows with cached=True
+    cost_micros: int
+    day: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SkuUsage:
+    """Upstream calls answered with a 2xx, of one provider and SKU."""
+
+    provider: str
+    sku: str
+    calls: int
+    cost_micros: int
+
+
+class CostReport(Protocol):
+    """The cost ledger read back and summed: rows with since <= at <= until."""
+
+    async def totals(
+        self, since: datetime, until: datetime, *, by_day: bool = False
+    ) -> Sequence[UsageTotals]: ...
+
+    async def answered(self, since: datetime, until: datetime) -> Sequence[SkuUsage]:
+        """Answered upstream calls per SKU: what free allowances count."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetStatus:
+    """A provider's budget for one UTC month ("2027-01"), in micro-dollars."""
+
+    provider: str
+    month: str
+    limit_micros: int
+    spent_micros: int
+    held_micros: int = 0
+
+    @property
+    def exhausted(self) -> bool:
+        """Spent reached the limit: the provider is served from cache only."""
+        return self.spent_micros >= self.limit_micros
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetHold:
+    """One call's price set aside while the call is in flight."""
+
+    provider: str
+    month: str
+    micros: int
+
+
+class BudgetState(Protocol):
+    """Monthly spending limits per provider; months are UTC."""
+
+    def status(self, provider: str) -> BudgetStatus | None:
+        """None when the provider has no budget."""
+        ...
+
+    def statuses(self) -> Sequence[BudgetStatus]: ...
+
+    def hold(self, provider: str, micros: int) -> BudgetHold | None:
+        """Set a call's price aside before the call; None: the budget is spent."""
+        ...
+
+    def release(self, hold: BudgetHold) -> None:
+        """The call is over (its real cost is in the ledger): drop the hold."""
+        ...
+
+
+class CalendarSync(Protocol):
+    """The person's own calendar (Google Calendar v3): one event per reservation."""
+
+    provider: str
+
+    async def put(self, event: CalendarEvent, *, existing: bool = False) -> None:
+        """Create the event under its own id, or update it where it already is.
+
+        `existing` says it was synced before, so an update is tried first.
+        """
+        ...
+
+    async def remove(self, event_id: str) -> None:
+        """Delete the event; one that is already gone is not an error."""
+        ...
+
+
+class IcsBuilder(Protocol):
+    """An RFC 5545 file of one event, published (or cancelled) for import."""
+
+    def build(self, event: CalendarEvent, stamp: datetime) -> bytes: ...
+
+
+class CalendarSyncStore(Protocol):
+    """Each reservation's calendar sync record, the queue the worker drains."""
+
+    def get(self, reservation_id: str) -> SyncRecord | None: ...
+
+    def save(self, record: SyncRecord) -> None:
+        """Insert the record or replace the stored one."""
+        ...
+
+    def finish(self, record: SyncRecord) -> bool:
+        """Replace the stored record only if its revision is still the same."""
+        ...
+
+    def due(self, now: datetime, limit: int) -> Sequence[SyncRecord]:
+        """Pending or retrying records whose next attempt is due, oldest first."""
+        ...
+
+    def next_due(self) -> datetime | None:
+        """When the earliest waiting record is due; None when none waits."""
+        ...
+
+    def states(self, reservation_ids: Sequence[str]) -> dict[str, SyncState]: ...

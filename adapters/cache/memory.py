@@ -1,6 +1,6 @@
 """The hot tier: a bounded in-memory LRU whose entries each carry their own TTL."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from cachetools import TLRUCache
@@ -24,8 +24,15 @@ class MemoryCache:
 
         return found[0] if found else None
 
-    def set(self, key: str, value: object, keep_for: float) -> None:
-        now = self._clock.now()
+    def set(
+        self,
+        key: str,
+        value: object,
+        keep_for: float,
+        *,
+        stored_at: datetime | None = None,
+    ) -> None:
+        now = stored_at or self._clock.now()
         expires_at = now + timedelta(seconds=keep_for)
         self._entries[key] = (CacheEntry(value, now, HOT, expires_at), keep_for)
 

@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -79,7 +79,14 @@ class SqlCache:
 
         return CacheEntry(value, stored_at, WARM, expires_at)
 
-    def set(self, key: str, value: object, keep_for: float) -> None:
+    def set(
+        self,
+        key: str,
+        value: object,
+        keep_for: float,
+        *,
+        stored_at: datetime | None = None,
+    ) -> None:
         try:
             text = self._codec.dumps(value)
         except Unencodable as error:
@@ -90,7 +97,7 @@ class SqlCache:
             )
             self._write(key, lambda: self._rows.delete(key))
             return
-        now = self._clock.now()
+        now = stored_at or self._clock.now()
         about = describe(key, self._providers)
         row = {
             "key": key,

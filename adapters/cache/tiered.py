@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sized
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from adapters.cache.coalesce import SingleFlight
@@ -68,8 +68,15 @@ class TieredCache:
 
         return entry
 
-    def set(self, key: str, value: object, keep_for: float) -> None:
-        self._store(key, value, keep_for)
+    def set(
+        self,
+        key: str,
+        value: object,
+        keep_for: float,
+        *,
+        stored_at: datetime | None = None,
+    ) -> None:
+        self._store(key, value, keep_for, stored_at)
 
     async def get_or_load(
         self,
@@ -118,11 +125,18 @@ class TieredCache:
 
         return CacheEntry(value, stored.stored_at, LIVE, stored.expires_at)
 
-    def _store(self, key: str, value: object, keep_for: float) -> CacheEntry:
-        now = self._clock.now()
+    def _store(
+        self,
+        key: str,
+        value: object,
+        keep_for: float,
+        stored_at: datetime | None = None,
+    ) -> CacheEntry:
+        # One moment for both tiers, so every copy of the answer tells one age.
+        now = stored_at or self._clock.now()
         entry = CacheEntry(value, now, HOT, now + timedelta(seconds=keep_for))
         self._hot.put(key, entry, self._hot_life(keep_for))
-        self._warm.set(key, value, keep_for)
+        self._warm.set(key, value, keep_for, stored_at=now)
 
         return entry
 
