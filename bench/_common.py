@@ -40,6 +40,14 @@ def _version(name: str) -> str:
         return "not installed"
 
 
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages: how busy the machine was meanwhile."""
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        return []
+
+
 def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 

@@ -85,3 +85,9 @@ class NotFoundError(Exception):
 
 class PreconditionError(Exception):
     """The request is well-formed but the thing it names is in the wrong state."""
+
+
+class BudgetExceededError(APIError):
+    """The provider's monthly budget is spent: no call was made."""
+
+    # `retry_after` is the number of seconds until the next UTC month begins.

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from domain.errors import (
     APIError,
     AuthError,
+    BudgetExceededError,
     CAPTCHAError,
     CircuitOpenError,
     PermanentAPIError,
@@ -24,7 +25,7 @@ CREDENTIAL_SETTINGS = {
     "resy": "RESGW_RESY_API_KEY and RESGW_RESY_AUTH_TOKEN",
     "google_places": "RESGW_GOOGLE_PLACES_API_KEY",
     "weather": "RESGW_OPENWEATHER_API_KEY",
-    "calendar": "RESGW_GOOGLE_CALENDAR_REFRESH_TOKEN",
+    "calendar": "RESGW_CALENDAR_REFRESH_TOKEN",
 }
 
 
@@ -51,6 +52,9 @@ def explain(error: APIError, link: DeepLink | None = None) -> Explanation:
     name = provider_name(error.provider)
     retry = error.retry_after
 
+    if isinstance(error, BudgetExceededError):
+        sentence = f"{name} was not asked: {error.message}."
+        return Explanation("BUDGET_EXCEEDED", sentence, retry)
     if isinstance(error, CircuitOpenError):
         wait = _wait_words(retry) if retry is not None else "a few minutes"
         sentence = (

@@ -1,10 +1,12 @@
-"""The `reservation-gateway` command: serve, or run the sandbox alone."""
+"""The `reservation-gateway` command: serve, run the sandbox alone, or print costs."""
 
 import argparse
 import asyncio
 import sys
 
+from entrypoints.calendar_cli import add_calendar_command, run_calendar_ics
 from entrypoints.config import Settings
+from entrypoints.costs_cli import add_costs_command, run_costs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,6 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     sandbox = commands.add_parser("sandbox", help="serve the upstream imitations alone")
     sandbox.add_argument("--address", help="host:port, default RESGW_SANDBOX_ADDRESS")
     sandbox.add_argument("--faults", help="fault spec, default RESGW_SANDBOX_FAULTS")
+    add_costs_command(commands)
+    add_calendar_command(commands)
     args = parser.parse_args(argv)
 
     try:
@@ -28,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         from entrypoints.runtime import serve
 
         return asyncio.run(serve(settings))
+    if args.command == "costs":
+        return run_costs(settings, args, sys.stdout, sys.stderr)
+    if args.command == "calendar-ics":
+        return run_calendar_ics(settings, args, sys.stdout, sys.stderr)
 
     from entrypoints.logs import configure
     from entrypoints.sandbox.server import serve_forever

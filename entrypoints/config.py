@@ -8,6 +8,8 @@ from pathlib import Path
 
 from adapters.resilience.policy import DEFAULT_POLICIES, UpstreamPolicy
 from adapters.storage.engine import default_sqlite_url
+from domain.money import parse_usd
+from entrypoints.sandbox import calendar as sandbox_calendar
 from entrypoints.sandbox.resy_booking import (
     SANDBOX_AUTH_TOKEN as SANDBOX_RESY_AUTH_TOKEN,
 )
@@ -17,6 +19,10 @@ RESY_PUBLIC_BASE_URL = "https://api.resy.com"
 PLACES_PUBLIC_BASE_URL = "https://places.googleapis.com"
 OPENWEATHER_PUBLIC_BASE_URL = "https://api.openweathermap.org"
 OPENTABLE_PUBLIC_BASE_URL = "https://www.opentable.com"
+# Used only when calendar credentials are set (RESGW_CALENDAR_SYNC=auto).
+CALENDAR_PUBLIC_BASE_URL = "https://www.googleapis.com"
+CALENDAR_PUBLIC_TOKEN_URL = "https://oauth2.googleapis.com/token"
+CALENDAR_SYNC_MODES = ("auto", "sandbox", "off")
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,21 @@ class Settings:
     negative_cache_keep_for: float = 60.0
     availability_fresh_for: float = 600.0
     availability_stale_for: float = 7200.0
+    http_address: str = "127.0.0.1:8080"
+    budget_google_places_usd: str = ""
+    calendar_sync: str = "auto"
+    calendar_client_id: str = ""
+    calendar_client_secret: str = field(default="", repr=False)
+    calendar_refresh_token: str = field(default="", repr=False)
+    calendar_id: str = "primary"
+    calendar_base_url: str = CALENDAR_PUBLIC_BASE_URL
+    calendar_token_url: str = CALENDAR_PUBLIC_TOKEN_URL
+    calendar_timeout: float = 10.0
+    calendar_event_minutes: int = 120
+    calendar_reminder_minutes: int = 120
+    calendar_sync_max_attempts: int = 10
+    calendar_sync_retry_base: float = 30.0
+    calendar_sync_poll: float = 30.0
     policies: Mapping[str, UpstreamPolicy] = field(
         default_factory=lambda: dict(DEFAULT_POLICIES)
     )
@@ -61,6 +82,7 @@ class Settings:
             "google_places": not self.google_places_api_key,
             "weather": not self.openweather_api_key,
             "opentable": not self.opentable_base_url,
+            "calendar": self.calendar_sync_mode == "sandbox",
         }
         return tuple(name for name, absent in missing.items() if absent)
 
@@ -109,6 +131,64 @@ class Settings:
     @property
     def effective_opentable_base_url(self) -> str:
         return self.opentable_base_url or self.sandbox_base_url
+
+    @property
+    def calendar_sync_mode(self) -> str:
+        """Google only with all three credentials, the sandbox on request, or off."""
+        mode = self.calendar_sync.lower()
+        if mode not in CALENDAR_SYNC_MODES:
+            raise ValueError(
+                f"{PREFIX}CALENDAR_SYNC must be one of {', '.join(CALENDAR_SYNC_MODES)}"
+                f", got {self.calendar_sync!r}"
+            )
+        if mode != "auto":
+            return mode
+        secrets = (self.calendar_client_secret, self.calendar_refresh_token)
+        return "google" if self.calendar_client_id and all(secrets) else "off"
+
+    @property
+    def effective_calendar_base_url(self) -> str:
+        """Google's only when its credentials are set; the sandbox otherwise."""
+        if self.calendar_sync_mode == "google":
+            return self.calendar_base_url
+        return self.sandbox_base_url
+
+    @property
+    def effective_calendar_token_url(self) -> str:
+        if self.calendar_sync_mode == "google":
+            return self.calendar_token_url
+        return self.sandbox_base_url + sandbox_calendar.TOKEN_PATH
+
+    @property
+    def effective_calendar_credentials(self) -> tuple[str, str, str]:
+        """Client id, client secret and refresh token (the sandbox's own there)."""
+        if self.calendar_sync_mode != "google":
+            return (
+                sandbox_calendar.SANDBOX_CLIENT_ID,
+                sandbox_calendar.SANDBOX_CLIENT_SECRET,
+                sandbox_calendar.SANDBOX_REFRESH_TOKEN,
+            )
+        return (
+            self.calendar_client_id,
+            self.calendar_client_secret,
+            self.calendar_refresh_token,
+        )
+
+    def __post_init__(self) -> None:
+        # A bad budget amount stops the gateway at start, naming its variable.
+        _ = self.budgets
+        self.calendar_sync_mode  # noqa: B018 - so does an unknown sync mode
+
+    @property
+    def budgets(self) -> dict[str, int]:
+        """Monthly budgets in micro-dollars by provider; none unless set."""
+        raw = self.budget_google_places_usd
+        if not raw:
+            return {}
+        try:
+            return {"google_places": parse_usd(raw)}
+        except ValueError as error:
+            raise ValueError(f"{PREFIX}BUDGET_GOOGLE_PLACES_USD: {error}") from None
 
     @property
     def effective_database_url(self) -> str:

@@ -11,12 +11,15 @@ from typing import Any
 import httpx
 from dependency_injector import containers, providers
 
+from adapters.allowances import free_allowances
+from adapters.budget import BudgetedDirectory
 from adapters.cache.codec import default_codec
 from adapters.cache.memory import MemoryCache
 from adapters.cache.metrics import CacheMetrics
 from adapters.cache.sql import SqlCache
 from adapters.cache.tiered import TieredCache
 from adapters.clock import SystemClock
+from adapters.ledger_tap import TappedLedger
 from adapters.metering import MeteredTransport, no_cost
 from adapters.opentable.availability import OpenTableAvailability
 from adapters.opentable.booking_port import OpenTableBookingPort
@@ -37,17 +40,22 @@ from adapters.resy.availability import ResyAvailability
 from adapters.resy.booking import ResyBooking
 from adapters.resy.settings import ResySettings
 from adapters.resy.venues import ResyVenueMatcher
+from adapters.storage.cost_report import SqlCostReport
 from adapters.storage.engine import make_engine
 from adapters.storage.ledger import SqlCostLedger
 from adapters.storage.reservations import SqlReservationStore
 from adapters.weather.openweathermap import OpenWeatherMap
 from adapters.weather.settings import OpenWeatherMapSettings
 from application.booking import BookingLayer, MakeReservation
+from application.budget import MonthlyBudgets
 from application.check_availability import AvailabilityPolicy, CheckAvailability
+from application.costs import ApiCosts
 from application.reservation_desk import ReservationDesk
 from application.restaurants import RestaurantLookup
 from application.weather import GetWeather
+from entrypoints.calendar_container import CalendarContainer
 from entrypoints.config import Settings
+from entrypoints.http.metrics import LedgerMetrics
 
 
 def _path_operation(request: httpx.Request) -> str:
@@ -88,7 +96,28 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     engine = providers.Singleton(make_engine, settings.provided.effective_database_url)
-    ledger = providers.Singleton(SqlCostLedger, engine=engine, clock=clock)
+    sql_ledger = providers.Singleton(SqlCostLedger, engine=engine, clock=clock)
+    budgets = providers.Singleton(
+        MonthlyBudgets, limits=settings.provided.budgets, clock=clock
+    )
+    ledger_metrics = providers.Singleton(LedgerMetrics)
+    # Every row passes the tap as it is recorded: budgets and /metrics see it.
+    ledger = providers.Singleton(
+        TappedLedger,
+        inner=sql_ledger,
+        observers=providers.List(
+            budgets.provided.observe, ledger_metrics.provided.observe
+        ),
+    )
+    cost_report = providers.Singleton(SqlCostReport, engine=engine)
+    api_costs = providers.Singleton(
+        ApiCosts,
+        report=cost_report,
+        ledger=ledger,
+        clock=clock,
+        allowances=providers.Callable(free_allowances),
+        budgets=budgets,
+    )
     breakers = providers.Singleton(
         BreakerRegistry, clock=clock, policies=settings.provided.policies
     )
@@ -143,6 +172,10 @@ class Container(containers.DeclarativeContainer):
             clock=clock,
         ),
         resilience=breakers.provided.resilience.call("google_places"),
+    )
+    # Outside the breaker: a spent budget refuses calls without failing any.
+    budgeted_places = providers.Singleton(
+        BudgetedDirectory, inner=places, budgets=budgets, clock=clock
     )
 
     weather_http = _metered_client("weather", ledger, clock, _path_operation)
@@ -229,7 +262,7 @@ class Container(containers.DeclarativeContainer):
     )
     restaurants = providers.Singleton(
         RestaurantLookup,
-        directory=places,
+        directory=budgeted_places,
         matcher=resy_matcher,
         cache=cache,
         clock=clock,
@@ -257,4 +290,15 @@ class Container(containers.DeclarativeContainer):
     )
     reservation_desk = providers.Singleton(
         ReservationDesk, layers=booking_layers, store=reservation_store, clock=clock
+    )
+
+    # The add-to-calendar link, the .ics and (when configured) Calendar sync.
+    calendar = providers.Container(
+        CalendarContainer,
+        settings=settings,
+        clock=clock,
+        ledger=ledger,
+        breakers=breakers,
+        engine=engine,
+        reservations=reservation_store,
     )

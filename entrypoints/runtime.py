@@ -7,6 +7,8 @@ from adapters.storage.migrate import upgrade
 from entrypoints.config import Settings
 from entrypoints.container import Container
 from entrypoints.grpc_api.server import GatewayServer, wait_for_stop_signal
+from entrypoints.http.app import SidePort
+from entrypoints.http.side_port import start_side_port
 from entrypoints.logs import configure
 from entrypoints.sandbox.server import start_sandbox
 
@@ -25,6 +27,7 @@ class Gateway:
         self.settings = settings
         self.container = container or build_container(settings)
         self.server: GatewayServer | None = None
+        self.http: SidePort | None = None
         self._stack = AsyncExitStack()
 
     async def start(self) -> None:
@@ -44,6 +47,13 @@ class Gateway:
         ):
             self._stack.push_async_callback(client.aclose)
         self._stack.push_async_callback(self.container.browser().close)
+        calendar = self.container.calendar.runtime()
+        await calendar.start()
+        self._stack.push_async_callback(calendar.stop)
+        await self.container.budgets().load(self.container.cost_report())
+        self.http = await start_side_port(self.container, settings.http_address)
+        if self.http is not None:
+            self._stack.push_async_callback(self.http.close)
         self.server = GatewayServer(self.container, settings.grpc_address)
         await self.server.start()
         logger.info(

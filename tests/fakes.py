@@ -12,6 +12,7 @@ from domain.models import (
     RestaurantRef,
     Slot,
 )
+from domain.ports import SkuUsage, UsageTotals
 
 
 class FakeClock:
@@ -192,3 +193,34 @@ class InMemoryReservationStore:
     def list(self, limit=50):
         ordered = sorted(self.rows.values(), key=lambda r: r.created_at, reverse=True)
         return ordered[:limit]
+
+
+class InMemoryCostReport:
+    """The CostReport port over a list of ApiCall rows (e.g. a FakeLedger's)."""
+
+    def __init__(self, rows: list[ApiCall]) -> None:
+        self.rows = rows
+
+    def _window(self, since, until):
+        return [row for row in self.rows if since <= row.at <= until]
+
+    async def totals(self, since, until, *, by_day=False):
+        groups: dict[tuple[str, object], list[int]] = {}
+        for row in self._window(since, until):
+            day = row.at.astimezone(UTC).date() if by_day else None
+            sums = groups.setdefault((row.provider, day), [0, 0, 0])
+            sums[0 if not row.cached else 1] += 1
+            sums[2] += row.cost_micros
+        return [
+            UsageTotals(provider, calls, hits, cost, day)
+            for (provider, day), (calls, hits, cost) in groups.items()
+        ]
+
+    async def answered(self, since, until):
+        groups: dict[tuple[str, str], list[int]] = {}
+        for row in self._window(since, until):
+            if not row.cached and row.outcome == "ok":
+                sums = groups.setdefault((row.provider, row.sku), [0, 0])
+                sums[0] += 1
+                sums[1] += row.cost_micros
+        return [SkuUsage(p, sku, n, cost) for (p, sku), (n, cost) in groups.items()]

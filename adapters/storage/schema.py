@@ -135,3 +135,24 @@ reservations = Table(
     UniqueConstraint("idempotency_key", name="uq_reservations_idempotency_key"),
     Index("ix_reservations_created_at", "created_at"),
 )
+
+
+# Each reservation's calendar event as the gateway wants it and how far its
+# sync got: also the queue the sync worker drains (state and next_attempt_at).
+calendar_sync = Table(
+    "calendar_sync",
+    metadata,
+    Column("reservation_id", String(), primary_key=True),
+    Column("event_id", String(), nullable=False),
+    Column("action", String(), nullable=False),
+    Column("state", String(), nullable=False),
+    Column("fingerprint", String(), nullable=False),
+    Column("sequence", Integer(), nullable=False),
+    Column("revision", Integer(), nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=True),
+    Column("synced_at", UtcDateTime(), nullable=True),
+    Column("last_error", Text(), nullable=False, server_default=""),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_calendar_sync_state_next_attempt_at", "state", "next_attempt_at"),
+)

@@ -4,11 +4,14 @@ import grpc
 
 from application.booking import BookingAnswer, MakeReservation
 from application.booking_words import confirmation_text
+from application.calendar import ReservationCalendar
 from application.reservation_desk import ReservationDesk
+from domain.calendar import SyncState
 from domain.errors import FieldViolation, InvalidRequestError
 from domain.models import Guest, Reservation, ReservationStatus
 from domain.ports import Clock
 from domain.validation import BookingInput, parse_booking
+from entrypoints.grpc_api.calendar import SYNC_STATES
 from entrypoints.grpc_api.calls import rpc
 from entrypoints.grpc_api.translate import (
     PLATFORMS,
@@ -30,7 +33,9 @@ _STATUSES = {
 }
 
 
-def reservation_to_proto(reservation: Reservation) -> booking_pb2.Reservation:
+def reservation_to_proto(
+    reservation: Reservation, sync: SyncState = SyncState.OFF
+) -> booking_pb2.Reservation:
     message = booking_pb2.Reservation(
         reservation_id=reservation.reservation_id,
         status=_STATUSES[reservation.status],
@@ -47,6 +52,7 @@ def reservation_to_proto(reservation: Reservation) -> booking_pb2.Reservation:
         created_at=timestamp(reservation.created_at),
         updated_at=timestamp(reservation.updated_at),
         idempotency_key=reservation.idempotency_key,
+        calendar_sync=SYNC_STATES[sync],
     )
     if reservation.platform is not None:
         message.platform = PLATFORMS[reservation.platform]
@@ -56,14 +62,17 @@ def reservation_to_proto(reservation: Reservation) -> booking_pb2.Reservation:
     return message
 
 
-def _answer_to_proto(answer: BookingAnswer) -> booking_pb2.MakeReservationResponse:
+def _answer_to_proto(
+    answer: BookingAnswer, link: str = "", sync: SyncState = SyncState.OFF
+) -> booking_pb2.MakeReservationResponse:
     reservation = answer.reservation
     zone = reservation.restaurant.time_zone
     text = ""
     if reservation.status is ReservationStatus.CONFIRMED:
-        text = confirmation_text(reservation)
+        text = confirmation_text(reservation, link)
     return booking_pb2.MakeReservationResponse(
-        reservation=reservation_to_proto(reservation),
+        reservation=reservation_to_proto(reservation, sync),
+        calendar_link=link,
         replayed=answer.replayed,
         confirmation_text=text,
         deep_links=[link_to_proto(link) for link in answer.deep_links],
@@ -86,10 +95,26 @@ def _reservation_id(value: str) -> str:
 
 
 class BookingServicer(booking_pb2_grpc.BookingServiceServicer):
-    def __init__(self, book: MakeReservation, desk: ReservationDesk, clock: Clock):
+    """The booking use cases; the calendar hears of each booking afterwards."""
+
+    def __init__(
+        self,
+        book: MakeReservation,
+        desk: ReservationDesk,
+        clock: Clock,
+        calendar: ReservationCalendar | None = None,
+    ):
         self.book = book
         self.desk = desk
         self.clock = clock
+        self.calendar = calendar
+
+    def _sync_state(self, reservation: Reservation) -> SyncState:
+        if self.calendar is None:
+            return SyncState.OFF
+        rid = reservation.reservation_id
+
+        return self.calendar.sync_states([rid])[rid]
 
     @rpc
     async def MakeReservation(
@@ -109,8 +134,16 @@ class BookingServicer(booking_pb2_grpc.BookingServiceServicer):
             slot_token=request.slot_token.strip(),
         )
         checked = parse_booking(raw, request.date, request.time, self.clock.now())
+        answer = await self.book(checked)
+        booked = answer.reservation
+        if self.calendar is None or booked.status is not ReservationStatus.CONFIRMED:
+            return _answer_to_proto(answer)
+        # A replay queues nothing new: the event id is the reservation's own.
+        self.calendar.confirmed(booked)
 
-        return _answer_to_proto(await self.book(checked))
+        return _answer_to_proto(
+            answer, self.calendar.link(booked), self._sync_state(booked)
+        )
 
     @rpc
     async def GetReservation(
@@ -119,7 +152,7 @@ class BookingServicer(booking_pb2_grpc.BookingServiceServicer):
         context: grpc.aio.ServicerContext,
     ) -> booking_pb2.Reservation:
         found = self.desk.get(_reservation_id(request.reservation_id))
-        return reservation_to_proto(found)
+        return reservation_to_proto(found, self._sync_state(found))
 
     @rpc
     async def ListReservations(
@@ -133,8 +166,13 @@ class BookingServicer(booking_pb2_grpc.BookingServiceServicer):
                 [FieldViolation("limit", f"must be from 1 to 200, got {limit}")]
             )
         found = self.desk.list(limit)
+        ids = [r.reservation_id for r in found]
+        states = self.calendar.sync_states(ids) if self.calendar else {}
         return booking_pb2.ListReservationsResponse(
-            reservations=[reservation_to_proto(r) for r in found]
+            reservations=[
+                reservation_to_proto(r, states.get(r.reservation_id, SyncState.OFF))
+                for r in found
+            ]
         )
 
     @rpc
@@ -144,4 +182,6 @@ class BookingServicer(booking_pb2_grpc.BookingServiceServicer):
         context: grpc.aio.ServicerContext,
     ) -> booking_pb2.Reservation:
         cancelled = await self.desk.cancel(_reservation_id(request.reservation_id))
-        return reservation_to_proto(cancelled)
+        if self.calendar is not None:
+            self.calendar.cancelled(cancelled)
+        return reservation_to_proto(cancelled, self._sync_state(cancelled))

@@ -13,6 +13,7 @@ from aiohttp import web
 from adapters.clock import SystemClock
 from domain.ports import Clock
 from entrypoints.sandbox.app import SandboxState, Upstream, build_app
+from entrypoints.sandbox.calendar import calendar_upstreams
 from entrypoints.sandbox.catalogue import Catalogue, default_catalogue
 from entrypoints.sandbox.faults import FaultBoard
 from entrypoints.sandbox.opentable import opentable_upstream
@@ -29,7 +30,13 @@ _SHUTDOWN_SECONDS = 0.5
 
 def installed_upstreams() -> tuple[Upstream, ...]:
     """Every upstream the sandbox imitates; a new one is added here."""
-    return resy_upstream(), opentable_upstream(), places_upstream(), weather_upstream()
+    return (
+        resy_upstream(),
+        opentable_upstream(),
+        places_upstream(),
+        weather_upstream(),
+        *calendar_upstreams(),
+    )
 
 
 @dataclass(slots=True)

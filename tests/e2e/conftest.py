@@ -83,6 +83,8 @@ def start_gateway(tmp: Path, **env: str) -> GatewayProcess:
         {
             "RESGW_GRPC_ADDRESS": f"127.0.0.1:{port}",
             "RESGW_SANDBOX_ADDRESS": f"127.0.0.1:{sandbox_port}",
+            # The dashboard's side port; never the default 8080 in tests.
+            "RESGW_HTTP_ADDRESS": f"127.0.0.1:{free_port()}",
             "RESGW_DATA_DIR": str(tmp),
             "RESGW_LOG_FORMAT": "json",
         }

@@ -1,0 +1,1 @@
+"""Calendar adapters: the .ics file (icalendar) and Google Calendar v3 (httpx)."""

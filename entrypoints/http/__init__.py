@@ -1,0 +1,1 @@
+"""The HTTP side port: the cost dashboard, its JSON endpoints and /metrics."""
