@@ -140,12 +140,13 @@ class MakeReservation:
         if running is not None:
             answer = await asyncio.shield(running)
             return replace(answer, replayed=True)
-        if stored.status in (
-            ReservationStatus.CONFIRMED,
-            ReservationStatus.FAILED,
-            ReservationStatus.CANCELLED,
-        ):
+        if stored.status in (ReservationStatus.CONFIRMED, ReservationStatus.CANCELLED):
             return BookingAnswer(stored, replayed=True)
+        if stored.status is ReservationStatus.FAILED:
+            # Nothing was booked, so trying again can book at most once; a
+            # platform that was down may be back, a gone slot stays gone.
+            retried = self._run(stored.idempotency_key, self._book(stored, request))
+            return replace(await retried, replayed=True)
         age = (self._clock.now() - stored.updated_at).total_seconds()
         if stored.status is ReservationStatus.PENDING and age < self._pending_grace:
             return BookingAnswer(stored, replayed=True)

@@ -230,3 +230,22 @@ async def test_cancel_keeps_the_reservation_with_its_status(
     assert platforms["resy"][1].cancelled == ["resy-1"]
     with pytest.raises(NotFoundError):
         desk.get("rsv_unknown")
+
+
+async def test_a_failed_booking_is_tried_again_with_the_same_key(book, platforms):
+    resy_slots, resy = platforms["resy"]
+    ot_slots, _ = platforms["opentable"]
+    down = TransientAPIError("503", 503, provider="resy")
+    resy_slots.script = [down]
+    ot_slots.script = [TransientAPIError("503", 503, provider="opentable")]
+
+    failed = await book(request())
+    retried = await book(request())
+    again = await book(request())
+
+    assert failed.reservation.status is ReservationStatus.FAILED
+    assert retried.reservation.status is ReservationStatus.CONFIRMED
+    assert retried.reservation.reservation_id == failed.reservation.reservation_id
+    assert retried.replayed and again.replayed
+    assert again.reservation == retried.reservation
+    assert len(resy.booked) == 1
