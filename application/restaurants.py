@@ -2,21 +2,24 @@
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from application.ledger import record_cache_hit
 from domain.cache_keys import place_key, search_key
 from domain.errors import APIError
+from domain.messages import explain
 from domain.models import Coordinates, Restaurant, Source
 from domain.ports import (
+    CacheEntry,
     Clock,
     CostLedger,
     LoadingCache,
     RestaurantDirectory,
     VenueMatcher,
 )
+from domain.wording import describe_age
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +28,14 @@ SOURCES = {"hot": Source.HOT_CACHE, "warm": Source.WARM_CACHE, "live": Source.LI
 
 @dataclass(frozen=True, slots=True)
 class DirectoryPolicy:
-    """Restaurant metadata changes slowly: a day in the warm tier."""
+    """Restaurant metadata changes slowly: fresh for a day, kept for a week.
 
-    keep_for: float = 86_400.0
+    Past its freshness an answer is served only when Google Places cannot
+    be asked (down, or its monthly budget spent), marked stale.
+    """
+
+    fresh_for: float = 86_400.0
+    keep_for: float = 7 * 86_400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +87,7 @@ class RestaurantLookup:
                 )
             return matched
 
-        entry = await self._cache.get_or_load(
-            key, load, keep_for=self._policy.keep_for, fresh_for=self._policy.keep_for
-        )
-        if entry.tier != "live":
-            record_cache_hit(self._ledger, self._clock, key, entry.tier)
+        entry, note = await self._lookup(key, load)
         restaurants = _restaurants_of(entry.value)
         count = len(restaurants)
         noun = "restaurant" if count == 1 else "restaurants"
@@ -94,7 +98,7 @@ class RestaurantLookup:
         )
 
         return RestaurantsAnswer(
-            restaurants, SOURCES.get(entry.tier, Source.LIVE), entry.stored_at, message
+            restaurants, _source(entry, note), entry.stored_at, note + message
         )
 
     async def get(self, place_id: str) -> RestaurantsAnswer:
@@ -104,18 +108,36 @@ class RestaurantLookup:
             found = await self._directory.details(place_id)
             return (await self._matched([found]))[0]
 
-        entry = await self._cache.get_or_load(
-            key, load, keep_for=self._policy.keep_for, fresh_for=self._policy.keep_for
-        )
-        if entry.tier != "live":
-            record_cache_hit(self._ledger, self._clock, key, entry.tier)
+        entry, note = await self._lookup(key, load)
         value = entry.value
         if not isinstance(value, Restaurant):
             raise TypeError(f"a place entry holds {type(value).__name__}")
 
-        return RestaurantsAnswer(
-            (value,), SOURCES.get(entry.tier, Source.LIVE), entry.stored_at
-        )
+        return RestaurantsAnswer((value,), _source(entry, note), entry.stored_at, note)
+
+    async def _lookup(
+        self, key: str, load: Callable[[], Awaitable[object]]
+    ) -> tuple[CacheEntry, str]:
+        """A fresh entry or a live one; a stale one, with a note, if Places fails."""
+        try:
+            entry = await self._cache.get_or_load(
+                key,
+                load,
+                keep_for=self._policy.keep_for,
+                fresh_for=self._policy.fresh_for,
+            )
+        except APIError as error:
+            kept = self._cache.get(key)
+            if kept is None:
+                raise
+            self._cache.stale_served(key, kept)
+            record_cache_hit(self._ledger, self._clock, key, kept.tier, stale=True)
+            age = describe_age((self._clock.now() - kept.stored_at).total_seconds())
+            note = f"{explain(error).sentence} These results are from {age}. "
+            return kept, note
+        if entry.tier != "live":
+            record_cache_hit(self._ledger, self._clock, key, entry.tier)
+        return entry, ""
 
     async def _matched(self, found: Sequence[Restaurant]) -> tuple[Restaurant, ...]:
         """Each restaurant with its Resy venue where one matches; misses are fine."""
@@ -140,6 +162,10 @@ class RestaurantLookup:
             return replace(restaurant, resy=venue, time_zone=zone)
 
         return tuple(await asyncio.gather(*(one(r) for r in found)))
+
+
+def _source(entry: CacheEntry, note: str) -> Source:
+    return Source.STALE if note else SOURCES.get(entry.tier, Source.LIVE)
 
 
 def _restaurants_of(value: object) -> tuple[Restaurant, ...]:

@@ -110,3 +110,33 @@ async def test_a_directory_failure_is_raised_and_not_cached(lookup, directory):
     answer = await lookup.search(SearchQuery("bistro"))
 
     assert answer.source is Source.LIVE
+
+
+async def test_past_freshness_a_failing_directory_gets_the_stale_answer(
+    lookup, directory, clock, container
+):
+    await lookup.search(SearchQuery("bistro"))
+    clock.advance(2 * 86_400)
+    directory.fail = TransientAPIError("503", 503, provider="google_places")
+
+    answer = await lookup.search(SearchQuery("bistro"))
+
+    assert answer.source is Source.STALE
+    assert answer.restaurants[0].place_id == "sandbox-place-1001"
+    assert "Google Places is temporarily unavailable" in answer.message
+    assert "from 2 days ago" in answer.message
+    assert container.ledger().rows[-1].outcome.startswith("stale_")
+
+
+async def test_a_spent_budget_serves_what_the_cache_has(lookup, directory, clock):
+    from domain.errors import BudgetExceededError
+
+    await lookup.search(SearchQuery("bistro"))
+    clock.advance(2 * 86_400)
+    directory.fail = BudgetExceededError("spent", provider="google_places")
+
+    answer = await lookup.search(SearchQuery("bistro"))
+    with pytest.raises(BudgetExceededError):
+        await lookup.search(SearchQuery("ramen"))
+
+    assert answer.source is Source.STALE
