@@ -24,6 +24,8 @@ from reservations.v1 import (
     availability_pb2_grpc,
     booking_pb2,
     booking_pb2_grpc,
+    calendar_pb2,
+    calendar_pb2_grpc,
     operations_pb2,
     operations_pb2_grpc,
     restaurants_pb2,
@@ -112,6 +114,7 @@ def _rpcs(channel):
     weather = weather_pb2_grpc.WeatherServiceStub(channel)
     booking = booking_pb2_grpc.BookingServiceStub(channel)
     usage = usage_pb2_grpc.UsageServiceStub(channel)
+    calendar = calendar_pb2_grpc.CalendarServiceStub(channel)
     operations = operations_pb2_grpc.OperationsServiceStub(channel)
     make = booking_pb2.MakeReservationRequest(
         restaurant=BISTRO,
@@ -147,6 +150,10 @@ def _rpcs(channel):
             booking_pb2.CancelReservationRequest(reservation_id="rsv_1")
         ),
         "GetCacheStats": lambda: usage.GetCacheStats(usage_pb2.GetCacheStatsRequest()),
+        "GetApiCosts": lambda: usage.GetApiCosts(usage_pb2.GetApiCostsRequest(days=7)),
+        "GetCalendarEvent": lambda: calendar.GetCalendarEvent(
+            calendar_pb2.GetCalendarEventRequest(reservation_id="rsv_1")
+        ),
         "ListCircuitBreakers": lambda: operations.ListCircuitBreakers(
             operations_pb2.ListCircuitBreakersRequest()
         ),
@@ -163,6 +170,8 @@ RPCS = (
     "ListReservations",
     "CancelReservation",
     "GetCacheStats",
+    "GetApiCosts",
+    "GetCalendarEvent",
     "ListCircuitBreakers",
 )
 STAND_INS = (
@@ -172,6 +181,8 @@ STAND_INS = (
     "make_reservation",
     "reservation_desk",
     "cache_metrics",
+    "api_costs",
+    "calendar.reservation_calendar",
     "breakers",
 )
 
@@ -185,8 +196,11 @@ async def test_each_rpc_maps_each_error(rpc_name, error, code, reason):
     container.clock.override(FakeClock())
     container.ledger.override(FakeLedger())
     doubles = [Raising(error) for _ in STAND_INS]
-    for name, double in zip(STAND_INS, doubles, strict=True):
-        getattr(container, name).override(double)
+    for path, double in zip(STAND_INS, doubles, strict=True):
+        provider = container
+        for name in path.split("."):
+            provider = getattr(provider, name)
+        provider.override(double)
     server = GatewayServer(container, "127.0.0.1:0")
     await server.start()
     for double in doubles:
