@@ -1,11 +1,13 @@
 """Chaos: retried MakeReservation calls while Resy commits bookings then hangs."""
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 import httpx
 import pytest
 
+from adapters.resilience.policy import DEFAULT_POLICIES
 from adapters.storage.migrate import upgrade
 from domain.errors import APIError
 from domain.models import AvailabilityQuery, Guest, ReservationStatus, RestaurantRef
@@ -29,11 +31,16 @@ VENUE = RestaurantRef(
 async def gateway(tmp_path):
     sandbox = await start_sandbox()
     address = sandbox.base_url.removeprefix("http://")
+    # The breaker would open under this many hangs; here only idempotency
+    # is under test, so it is set out of reach.
+    policies = dict(DEFAULT_POLICIES)
+    policies["resy"] = dataclasses.replace(policies["resy"], fail_max=10_000)
     settings = Settings(
         data_dir=tmp_path,
         sandbox_address=address,
-        resy_timeout=0.4,
+        resy_timeout=1.0,
         opentable_base_url="http://127.0.0.1:9",  # OpenTable is not in this test
+        policies=policies,
     )
     container = Container(settings=settings)
     upgrade(container.engine())
