@@ -1,5 +1,6 @@
 """The one mapping from domain errors to gRPC status codes and rich details."""
 
+import collections
 import logging
 from collections.abc import Sequence
 
@@ -120,5 +121,15 @@ def status_for(
     return _status(code_pb2.INTERNAL, sentence, [info, _localized(sentence)])
 
 
-def to_grpc_status(status: status_pb2.Status) -> grpc.Status:
-    return rpc_status.to_status(status)
+class _Status(
+    collections.namedtuple("_Status", ("code", "details", "trailing_metadata")),
+    grpc.Status,
+):
+    """A grpc.Status whose trailers carry the rich details and our own metadata."""
+
+
+def to_grpc_status(
+    status: status_pb2.Status, metadata: Sequence[tuple[str, str]] = ()
+) -> grpc.Status:
+    rich = rpc_status.to_status(status)
+    return _Status(rich.code, rich.details, (*rich.trailing_metadata, *metadata))

@@ -238,3 +238,32 @@ async def test_each_rpc_maps_each_error(rpc_name, error, code, reason):
         assert details["BadRequest"].field_violations[0].field == "party_size"
     if getattr(error, "provider", ""):
         assert details["ErrorInfo"].metadata["provider"] == error.provider
+
+
+async def test_the_request_id_comes_back_in_the_trailers_on_success_and_error():
+    container = Container(settings=Settings())
+    container.clock.override(FakeClock())
+    container.ledger.override(FakeLedger())
+    server = GatewayServer(container, "127.0.0.1:0")
+    await server.start()
+    sent = (("x-request-id", "req-7f3a"),)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            operations = operations_pb2_grpc.OperationsServiceStub(channel)
+            ok = operations.ListCircuitBreakers(
+                operations_pb2.ListCircuitBreakersRequest(), metadata=sent
+            )
+            await ok
+            ok_trailers = await ok.trailing_metadata()
+            availability = availability_pb2_grpc.AvailabilityServiceStub(channel)
+            bad = availability.CheckAvailability(
+                availability_pb2.CheckAvailabilityRequest(party_size=0), metadata=sent
+            )
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await bad
+    finally:
+        await server.stop(0)
+
+    assert ("x-request-id", "req-7f3a") in tuple(ok_trailers)
+    assert ("x-request-id", "req-7f3a") in tuple(caught.value.trailing_metadata())
+    assert rpc_status.from_call(caught.value).code == code_pb2.INVALID_ARGUMENT
