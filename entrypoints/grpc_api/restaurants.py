@@ -1,5 +1,6 @@
 """RestaurantService and WeatherService: validate, call the use case, translate."""
 
+import functools
 from datetime import UTC
 
 import grpc
@@ -23,7 +24,12 @@ DEFAULT_LIMIT = 10
 DEFAULT_RADIUS_M = 5_000.0
 
 
+@functools.lru_cache(maxsize=4096)
 def restaurant_to_proto(restaurant: Restaurant) -> restaurants_pb2.Restaurant:
+    """Memoised: a hot search answers the same restaurants again and again.
+
+    Callers must not change the message; repeated fields copy it on append.
+    """
     message = restaurants_pb2.Restaurant(
         place_id=restaurant.place_id,
         name=restaurant.name,
