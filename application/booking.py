@@ -145,8 +145,8 @@ class MakeReservation:
         if stored.status is ReservationStatus.FAILED:
             # Nothing was booked, so trying again can book at most once; a
             # platform that was down may be back, a gone slot stays gone.
-            retried = self._run(stored.idempotency_key, self._book(stored, request))
-            return replace(await retried, replayed=True)
+            # `replayed` stays False: this call may book something new.
+            return await self._run(stored.idempotency_key, self._book(stored, request))
         age = (self._clock.now() - stored.updated_at).total_seconds()
         if stored.status is ReservationStatus.PENDING and age < self._pending_grace:
             return BookingAnswer(stored, replayed=True)
@@ -172,8 +172,8 @@ class MakeReservation:
             if found is not None:
                 return BookingAnswer(self._confirm(stored, slot, found), replayed=True)
 
-        answer = await self._book(stored, request)
-        return replace(answer, replayed=True)
+        # The read-back found nothing: this call books anew, so not a replay.
+        return await self._book(stored, request)
 
     async def _book(
         self, reservation: Reservation, request: BookingInput

@@ -32,6 +32,8 @@ class SlotFacts:
 
 def read_token(token: str) -> SlotFacts | None:
     """The facts in a token, or None when it is not a token we know."""
+    if len(token) > 300 or not token.isprintable():
+        return None
     for platform, pattern in ((Platform.RESY, _RESY), (Platform.OPENTABLE, _OPENTABLE)):
         found = pattern.fullmatch(token)
         if found is None:

@@ -1,10 +1,11 @@
 """Checks on a caller's request, before anything is asked of an upstream."""
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from domain.errors import FieldViolation, InvalidRequestError
 from domain.models import AvailabilityQuery, Guest, Platform, RestaurantRef
@@ -16,13 +17,70 @@ MIN_PARTY = 1
 MAX_PARTY = 20
 
 
+# Names in the zone database that are not places: no restaurant is in them.
+_NOT_PLACES = frozenset({"Factory", "localtime", "posixrules"})
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones()) - _NOT_PLACES
+
+
 def zone_or_none(name: str) -> ZoneInfo | None:
-    if not name or name != name.strip() or name.startswith("/"):
+    """The IANA zone `name` names, or None for anything else."""
+    if name not in _zone_names():
         return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return None
+
+
+def shown(value: str, limit: int = 40) -> str:
+    """A caller's value quoted in a message, cut short so errors stay small."""
+    if len(value) <= limit:
+        return repr(value)
+    return repr(value[:limit]) + f"... ({len(value)} characters)"
+
+
+LIMITS = {
+    "restaurant.name": 200,
+    "restaurant.resy_venue_id": 12,
+    "restaurant.resy_url_slug": 120,
+    "restaurant.resy_city": 80,
+    "restaurant.opentable_slug": 120,
+    "restaurant.website": 2000,
+    "restaurant.address": 300,
+}
+
+
+def restaurant_violations(restaurant: RestaurantRef) -> list[FieldViolation]:
+    """Length and character limits of every field of a restaurant reference."""
+    found = []
+    values = {
+        "restaurant.name": restaurant.name,
+        "restaurant.resy_venue_id": restaurant.resy_venue_id,
+        "restaurant.resy_url_slug": restaurant.resy_url_slug,
+        "restaurant.resy_city": restaurant.resy_city,
+        "restaurant.opentable_slug": restaurant.opentable_slug,
+        "restaurant.website": restaurant.website,
+        "restaurant.address": restaurant.address,
+    }
+    for field, value in values.items():
+        if len(value) > LIMITS[field]:
+            found.append(
+                FieldViolation(field, f"must be at most {LIMITS[field]} characters")
+            )
+        elif not value.isprintable():
+            found.append(FieldViolation(field, "must not hold control characters"))
+    venue = restaurant.resy_venue_id
+    if venue and not (venue.isascii() and venue.isdigit()):
+        found.append(
+            FieldViolation(
+                "restaurant.resy_venue_id", "must be Resy's numeric venue id"
+            )
+        )
+    return found
 
 
 def parse_query(
@@ -46,21 +104,21 @@ def parse_query(
         bad(
             "restaurant.time_zone",
             f"must be an IANA time zone such as America/New_York, "
-            f"got {restaurant.time_zone!r}",
+            f"got {shown(restaurant.time_zone)}",
         )
     if not (restaurant.resy_venue_id or restaurant.opentable_slug):
         bad(
             "restaurant",
             "names no platform to ask: set resy_venue_id or opentable_slug",
         )
-    if restaurant.resy_venue_id and not restaurant.resy_venue_id.isdigit():
-        bad("restaurant.resy_venue_id", "must be Resy's numeric venue id")
+    for violation in restaurant_violations(restaurant):
+        bad(violation.field, violation.description)
     if not MIN_PARTY <= party_size <= MAX_PARTY:
         bad("party_size", f"must be from {MIN_PARTY} to {MAX_PARTY}, got {party_size}")
 
     day = _parse_day(day_text)
     if day is None:
-        bad("date", f"must be a date as YYYY-MM-DD, got {day_text!r}")
+        bad("date", f"must be a date as YYYY-MM-DD, got {shown(day_text)}")
     elif zone is not None and day < now.astimezone(zone).date():
         bad("date", f"{day.isoformat()} is in the past at the restaurant")
 
@@ -68,7 +126,7 @@ def parse_query(
     if preferred_time_text:
         at = _parse_time(preferred_time_text)
         if at is None:
-            bad("preferred_time", f"must be HH:MM, got {preferred_time_text!r}")
+            bad("preferred_time", f"must be HH:MM, got {shown(preferred_time_text)}")
 
     if violations:
         raise InvalidRequestError(violations)
@@ -86,7 +144,7 @@ def _parse_day(text: str) -> date | None:
 
 def _parse_time(text: str) -> time | None:
     try:
-        return time.fromisoformat(text) if len(text) in (5, 8) else None
+        return time.fromisoformat(text) if len(text) == 5 else None
     except ValueError:
         return None
 
@@ -163,7 +221,7 @@ def parse_booking(
     if zone is None:
         bad(
             "restaurant.time_zone",
-            f"must be an IANA time zone, got {restaurant.time_zone!r}",
+            f"must be an IANA time zone, got {shown(restaurant.time_zone)}",
         )
     if not (restaurant.resy_venue_id or restaurant.opentable_slug):
         bad("restaurant", "names no platform: set resy_venue_id or opentable_slug")
@@ -177,19 +235,23 @@ def parse_booking(
         or not raw.idempotency_key.isprintable()
     ):
         bad("idempotency_key", "is required: 8 to 128 printable characters")
+    for violation in restaurant_violations(restaurant):
+        bad(violation.field, violation.description)
     if not raw.guest.name.strip():
         bad("guest.name", "is required")
+    elif len(raw.guest.name) > 200 or not raw.guest.name.isprintable():
+        bad("guest.name", "must be at most 200 printable characters")
     if raw.guest.email and not _EMAIL.fullmatch(raw.guest.email):
-        bad("guest.email", f"is not an email address: {raw.guest.email!r}")
+        bad("guest.email", f"is not an email address: {shown(raw.guest.email)}")
     if raw.guest.phone and not _PHONE.fullmatch(raw.guest.phone):
         bad("guest.phone", "must be 7 to 20 digits, spaces, +, -, ( or )")
 
     day = _parse_day(day_text) if day_text else None
     at = _parse_time(time_text) if time_text else None
     if day_text and day is None:
-        bad("date", f"must be YYYY-MM-DD, got {day_text!r}")
+        bad("date", f"must be YYYY-MM-DD, got {shown(day_text)}")
     if time_text and at is None:
-        bad("time", f"must be HH:MM, got {time_text!r}")
+        bad("time", f"must be HH:MM, got {shown(time_text)}")
 
     facts = read_token(raw.slot_token) if raw.slot_token else None
     if raw.slot_token and facts is None:

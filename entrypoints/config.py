@@ -8,6 +8,7 @@ from pathlib import Path
 
 from adapters.resilience.policy import DEFAULT_POLICIES, UpstreamPolicy
 from adapters.storage.engine import default_sqlite_url
+from application.check_availability import AvailabilityPolicy
 from domain.money import parse_usd
 from entrypoints.sandbox import calendar as sandbox_calendar
 from entrypoints.sandbox.resy_booking import (
@@ -178,6 +179,11 @@ class Settings:
         # A bad budget amount stops the gateway at start, naming its variable.
         _ = self.budgets
         self.calendar_sync_mode  # noqa: B018 - so does an unknown sync mode
+        try:
+            AvailabilityPolicy(self.availability_fresh_for, self.availability_stale_for)
+        except ValueError as error:
+            names = f"{PREFIX}AVAILABILITY_FRESH_FOR / {PREFIX}AVAILABILITY_STALE_FOR"
+            raise ValueError(f"{names}: {error}") from error
 
     @property
     def budgets(self) -> dict[str, int]:

@@ -10,11 +10,13 @@ from typing import Any, TypeVar
 import pybreaker
 
 from adapters.resilience.errors import DeadlineExceededError
+from domain import context
 from domain.errors import (
     AuthError,
     CircuitOpenError,
     InvalidRequestError,
     PermanentAPIError,
+    UpstreamTimeoutError,
 )
 from domain.ports import Clock
 
@@ -26,6 +28,8 @@ HALF_OPEN = pybreaker.STATE_HALF_OPEN
 
 # What a caller refused during a half-open trial is told to wait.
 TRIAL_BUSY_RETRY_AFTER = 1.0
+# A timeout this close to the caller's deadline was the deadline's doing.
+CALLER_DEADLINE_SLACK = 0.05
 
 _EVENTS = {
     OPEN: "breaker.opened",
@@ -148,7 +152,7 @@ class AsyncCircuitBreaker:
         try:
             result = await fn()
         except Exception as error:
-            self._settle(trial, classify(error))
+            self._settle(trial, self._outcome(error))
             raise
         except BaseException:
             self._settle(trial, Outcome.NEUTRAL)
@@ -156,6 +160,20 @@ class AsyncCircuitBreaker:
         self._settle(trial, Outcome.SUCCESS)
 
         return result
+
+    def _outcome(self, error: Exception) -> Outcome:
+        """A timeout that only the caller's own deadline caused says nothing
+        about the upstream: it counts as neither success nor failure."""
+        outcome = classify(error)
+        deadline = context.deadline.get()
+        if (
+            outcome is Outcome.FAILURE
+            and isinstance(error, UpstreamTimeoutError)
+            and deadline is not None
+            and self._clock.monotonic() >= deadline - CALLER_DEADLINE_SLACK
+        ):
+            return Outcome.NEUTRAL
+        return outcome
 
     def snapshot(self) -> BreakerSnapshot:
         state = self.state

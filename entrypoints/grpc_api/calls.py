@@ -2,6 +2,7 @@
 
 import functools
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -19,10 +20,15 @@ Resp = TypeVar("Resp")
 Handler = Callable[[Any, Req, grpc.aio.ServicerContext], Awaitable[Resp]]
 
 
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
 def _incoming_request_id(context: grpc.aio.ServicerContext) -> str:
+    """The caller's id when it is safe to log and echo back, else a new one."""
     for key, value in context.invocation_metadata() or ():
-        if key == "x-request-id" and isinstance(value, str) and 0 < len(value) <= 128:
-            return value
+        if key == "x-request-id" and isinstance(value, str):
+            if _REQUEST_ID.fullmatch(value):
+                return value
     return uuid.uuid4().hex
 
 

@@ -118,7 +118,12 @@ class WeatherServicer(weather_pb2_grpc.WeatherServiceServicer):
             )
         when = None
         if request.HasField("time"):
-            when = request.time.ToDatetime(tzinfo=UTC)
+            try:
+                when = request.time.ToDatetime(tzinfo=UTC)
+            except (ValueError, OverflowError):
+                raise InvalidRequestError(
+                    [FieldViolation("time", "is not a valid timestamp")]
+                ) from None
             ahead = (when - self.clock.now()).total_seconds()
             if not -3600 <= ahead <= 5 * 86_400:
                 violations.append(

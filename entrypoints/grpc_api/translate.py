@@ -58,6 +58,9 @@ def display_time(moment: datetime) -> str:
 
 
 def slot_to_proto(slot: Slot, zone: str) -> availability_pb2.Slot:
+    # The slot's own zone (the platform's idea of the venue) wins over the
+    # caller's, so that time_zone always matches start_local's offset.
+    zone = getattr(slot.start.tzinfo, "key", "") or zone
     message = availability_pb2.Slot(
         start_local=slot.start.isoformat(),
         time_zone=zone,

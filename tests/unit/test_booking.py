@@ -246,6 +246,6 @@ async def test_a_failed_booking_is_tried_again_with_the_same_key(book, platforms
     assert failed.reservation.status is ReservationStatus.FAILED
     assert retried.reservation.status is ReservationStatus.CONFIRMED
     assert retried.reservation.reservation_id == failed.reservation.reservation_id
-    assert retried.replayed and again.replayed
+    assert not retried.replayed and again.replayed
     assert again.reservation == retried.reservation
     assert len(resy.booked) == 1

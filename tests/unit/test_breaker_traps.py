@@ -207,3 +207,33 @@ async def test_no_lock_is_held_across_the_awaited_call(
     release.set()
     assert await asyncio.gather(*tasks) == ["slots"] * 10
     assert most_in_flight == 10
+
+
+async def test_a_timeout_caused_by_the_callers_own_deadline_is_not_counted():
+    from adapters.resilience.breaker import AsyncCircuitBreaker
+    from domain import context
+    from domain.errors import UpstreamTimeoutError
+    from tests.fakes import FakeClock
+
+    clock = FakeClock()
+    breaker = AsyncCircuitBreaker("resy", 2, 120, clock)
+
+    async def slow_past_the_deadline() -> None:
+        clock.advance(1.0)
+        raise UpstreamTimeoutError("no answer within the time left", provider="resy")
+
+    token = context.deadline.set(clock.monotonic() + 1.0)
+    try:
+        for _ in range(5):
+            with pytest.raises(UpstreamTimeoutError):
+                await breaker.call(slow_past_the_deadline)
+    finally:
+        context.deadline.reset(token)
+
+    async def slow_with_time_to_spare() -> None:
+        raise UpstreamTimeoutError("no answer in 5 s", provider="resy")
+
+    assert (breaker.state, breaker.failure_count) == ("closed", 0)
+    with pytest.raises(UpstreamTimeoutError):
+        await breaker.call(slow_with_time_to_spare)
+    assert breaker.failure_count == 1

@@ -169,3 +169,31 @@ def test_every_error_kind_has_a_reason_and_a_filled_sentence(error, reason, word
     assert told.reason == reason
     assert words in told.sentence
     assert "{" not in told.sentence and "}" not in told.sentence
+
+
+@pytest.mark.parametrize(
+    "zone", ["America", "Europe", "localtime", "Factory", "x" * 100_000, "UTC "]
+)
+def test_only_place_zones_are_accepted(zone):
+    assert violations(restaurant=RestaurantRef("X", zone, "1001")) == {
+        "restaurant.time_zone"
+    }
+
+
+@pytest.mark.parametrize("venue", ["9" * 70_000, "١٠٠١", "10a1"])
+def test_a_resy_venue_id_is_a_short_ascii_number(venue):
+    ref = RestaurantRef("X", "America/New_York", venue)
+
+    assert violations(restaurant=ref) == {"restaurant.resy_venue_id"}
+
+
+def test_a_huge_value_is_not_echoed_whole():
+    with pytest.raises(InvalidRequestError) as caught:
+        parse_query(BISTRO, "9" * 100_000, 2, "", NOW)
+
+    assert len(str(caught.value)) < 300
+    assert "100000 characters" in str(caught.value)
+
+
+def test_preferred_time_is_hh_mm_only():
+    assert violations(preferred_time_text="19:30:00") == {"preferred_time"}
