@@ -120,9 +120,34 @@ class MakeReservation:
                 ]
             )
         if created:
-            return await self._run(stored.idempotency_key, self._book(stored, request))
+            return await self._run(
+                stored.idempotency_key,
+                self._guarded(stored, self._book(stored, request)),
+            )
 
         return await self._replay(stored, request)
+
+    async def _guarded(
+        self, reservation: Reservation, work: Coroutine[object, object, BookingAnswer]
+    ) -> BookingAnswer:
+        """An unexpected failure leaves the booking UNKNOWN, not PENDING forever:
+        a replay then reads the platform back before anything is sent again."""
+        try:
+            return await work
+        except Exception:
+            logger.exception(
+                "booking.unexpected_error",
+                extra={"reservation_id": reservation.reservation_id},
+            )
+            current = self._store.get(reservation.reservation_id) or reservation
+            if current.status in (ReservationStatus.PENDING, ReservationStatus.UNKNOWN):
+                self._save(
+                    current,
+                    ReservationStatus.UNKNOWN,
+                    message="The gateway failed while booking; calling "
+                    "MakeReservation again with the same key checks what happened.",
+                )
+            raise
 
     async def _run(
         self, key: str, work: Coroutine[object, object, BookingAnswer]
@@ -146,12 +171,18 @@ class MakeReservation:
             # Nothing was booked, so trying again can book at most once; a
             # platform that was down may be back, a gone slot stays gone.
             # `replayed` stays False: this call may book something new.
-            return await self._run(stored.idempotency_key, self._book(stored, request))
+            return await self._run(
+                stored.idempotency_key,
+                self._guarded(stored, self._book(stored, request)),
+            )
         age = (self._clock.now() - stored.updated_at).total_seconds()
         if stored.status is ReservationStatus.PENDING and age < self._pending_grace:
             return BookingAnswer(stored, replayed=True)
 
-        return await self._run(stored.idempotency_key, self._resume(stored, request))
+        return await self._run(
+            stored.idempotency_key,
+            self._guarded(stored, self._resume(stored, request)),
+        )
 
     async def _resume(
         self, stored: Reservation, request: BookingInput

@@ -3,6 +3,7 @@
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -45,8 +46,28 @@ class Dashboard:
     clock: Clock
 
 
+_LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _host_is_ours(request: web.Request) -> bool:
+    """Only a Host naming this machine: a rebound DNS name is refused."""
+    try:
+        host = urlsplit("//" + (request.host or "")).hostname
+    except ValueError:
+        return False
+    sockname = (
+        request.transport.get_extra_info("sockname") if request.transport else None
+    )
+    bound = str(sockname[0]) if sockname else ""
+    return host in _LOCAL_NAMES or (bool(bound) and host == bound)
+
+
 @web.middleware
 async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not _host_is_ours(request):
+        return web.json_response(
+            {"message": "this dashboard answers only to its own address"}, status=421
+        )
     response = await handler(request)
     response.headers["Content-Security-Policy"] = PAGE_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"

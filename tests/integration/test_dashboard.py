@@ -198,3 +198,22 @@ async def test_the_json_endpoints_refuse_bad_days(side_port):
 
     status, body = await asyncio.to_thread(_get, base + "7")
     assert status == 200 and json.loads(body)["days"] == 7
+
+
+def _get_as(url: str, host: str) -> int:
+    request = urllib.request.Request(url, headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+async def test_a_foreign_host_header_is_refused_against_dns_rebinding(side_port):
+    port, _ = side_port
+    url = f"http://127.0.0.1:{port.port}/api/costs?days=7"
+
+    foreign = await asyncio.to_thread(_get_as, url, f"evil.example:{port.port}")
+    local = await asyncio.to_thread(_get_as, url, f"localhost:{port.port}")
+
+    assert (foreign, local) == (421, 200)

@@ -249,3 +249,22 @@ async def test_a_failed_booking_is_tried_again_with_the_same_key(book, platforms
     assert not retried.replayed and again.replayed
     assert again.reservation == retried.reservation
     assert len(resy.booked) == 1
+
+
+async def test_an_unexpected_failure_leaves_unknown_and_a_replay_reads_back(
+    book, platforms, store
+):
+    resy = platforms["resy"][1]
+    resy.outcomes = [RuntimeError("a bug after the booking was sent")]
+    resy.commit_before_failing = True
+
+    with pytest.raises(RuntimeError):
+        await book(request())
+    stuck = next(iter(store.rows.values()))
+
+    again = await book(request())
+
+    assert stuck.status is ReservationStatus.UNKNOWN
+    assert again.reservation.status is ReservationStatus.CONFIRMED
+    assert again.reservation.reservation_id == stuck.reservation_id
+    assert len(resy.booked) == 1
