@@ -1,14 +1,10 @@
 """The calendar sync store's promises, on the fake, SQLite and PostgreSQL alike."""
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from adapters.storage.calendar_sync import SqlCalendarSyncStore
 from adapters.storage.engine import default_sqlite_url, make_engine
@@ -16,42 +12,19 @@ from adapters.storage.migrate import upgrade
 from domain.calendar import SyncAction, SyncRecord, SyncState
 from domain.ports import CalendarSyncStore
 from tests.calendar_fakes import InMemoryCalendarSyncStore
+from tests.postgres import scratch_schema
 
 T0 = datetime(2027, 1, 10, 17, 0, tzinfo=UTC)
-ROLES = ("postgres", "root")
-
-
-def _postgres_url() -> str:
-    for role in ROLES:
-        url = f"postgresql+psycopg://{role}@127.0.0.1:5432/test"
-        engine = make_engine(url)
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            return url
-        except OperationalError:
-            continue
-        finally:
-            engine.dispose()
-    pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
 
 
 def _postgres_store() -> Iterator[CalendarSyncStore]:
-    server = _postgres_url()
-    schema = f"rg_cal_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(server)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = make_engine(url.render_as_string(hide_password=False))
-    try:
-        upgrade(engine)
-        yield SqlCalendarSyncStore(engine)
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema("rg_cal") as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            yield SqlCalendarSyncStore(engine)
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(

@@ -1,14 +1,12 @@
 """The CostReport port: the SQL GROUP BY on SQLite and PostgreSQL, and its fake."""
 
-import uuid
 from collections.abc import AsyncIterator
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
 
 from adapters.allowances import free_allowances
 from adapters.storage.cost_report import SqlCostReport
@@ -19,6 +17,7 @@ from application.costs import ApiCosts
 from domain.models import ApiCall
 from domain.ports import SkuUsage, UsageTotals
 from tests.fakes import FakeClock, InMemoryCostReport
+from tests.postgres import scratch_schema
 
 NOW = datetime(2027, 1, 20, 12, 0, tzinfo=UTC)
 SINCE = datetime(2027, 1, 1, tzinfo=UTC)
@@ -65,21 +64,6 @@ def seeded() -> list[ApiCall]:
     ]
 
 
-def _postgres_server() -> str:
-    for role in ("postgres", "root"):
-        url = f"postgresql+psycopg://{role}@127.0.0.1:5432/test"
-        engine = make_engine(url)
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            return url
-        except OperationalError:
-            continue
-        finally:
-            engine.dispose()
-    pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-
-
 async def _sql_ledger_with(engine: Engine, rows: list[ApiCall]) -> SqlCostReport:
     ledger = SqlCostLedger(engine, FakeClock(NOW), batch_size=7)
     for call in rows:
@@ -107,22 +91,13 @@ class Backend:
         return await _sql_ledger_with(self.engine, rows)
 
     def _postgres(self) -> Engine:
-        server = _postgres_server()
-        schema = f"rg_costs_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(server)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-        def drop() -> None:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-
-        self._cleanup.append(drop)
         # A session zone far from UTC: days must still be UTC days.
-        options = f"-csearch_path={schema} -ctimezone=Pacific/Kiritimati"
-        url = make_url(server).update_query_dict({"options": options})
-        return make_engine(url.render_as_string(hide_password=False))
+        stack = ExitStack()
+        url = stack.enter_context(
+            scratch_schema("rg_costs", "-ctimezone=Pacific/Kiritimati")
+        )
+        self._cleanup.append(stack.close)
+        return make_engine(url)
 
     def close(self) -> None:
         if self.engine is not None:

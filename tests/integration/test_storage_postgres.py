@@ -1,6 +1,5 @@
 """PostgreSQL storage: migrations and the cost ledger against the local server."""
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,8 +9,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from adapters.storage.engine import make_engine
 from adapters.storage.ledger import SqlCostLedger
@@ -19,43 +16,18 @@ from adapters.storage.migrate import alembic_config, upgrade
 from adapters.storage.schema import metadata
 from domain.models import ApiCall
 from tests.fakes import FakeClock
+from tests.postgres import scratch_schema
 
 pytestmark = pytest.mark.postgres
 
-ROLES = ("postgres", "root")
 T0 = datetime(2027, 1, 10, 17, 0, tzinfo=UTC)
-
-
-def _server_url() -> str:
-    for role in ROLES:
-        url = f"postgresql+psycopg://{role}@127.0.0.1:5432/test"
-        engine = make_engine(url)
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            return url
-        except OperationalError:
-            continue
-        finally:
-            engine.dispose()
-    pytest.skip("no PostgreSQL role at 127.0.0.1:5432 accepted us")
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A URL whose search_path is a fresh schema, dropped afterwards."""
-    server = _server_url()
-    schema = f"rg_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(server)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema("rg_test") as url:
+        yield url
 
 
 @pytest.fixture
