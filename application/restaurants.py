@@ -76,19 +76,27 @@ class RestaurantLookup:
     async def search(self, query: SearchQuery) -> RestaurantsAnswer:
         key = search_key(query.text, query.near, query.radius_m, query.limit)
 
+        unmatched: list[str] = []
+
         async def load() -> tuple[Restaurant, ...]:
             found = await self._directory.search(
                 query.text, query.near, query.radius_m, query.limit
             )
-            matched = await self._matched(found)
+            matched = await self._matched(found, unmatched)
             for restaurant in matched:
                 self._cache.set(
                     place_key(restaurant.place_id), restaurant, self._policy.keep_for
                 )
             return matched
 
-        entry, note = await self._lookup(key, load)
+        # An answer Resy could not match is kept only briefly, like a negative.
+        entry, note = await self._lookup(key, load, lambda _v: bool(unmatched))
         restaurants = _restaurants_of(entry.value)
+        if unmatched:
+            note += (
+                "Resy could not be asked to match these restaurants, so they "
+                "carry no Resy venue yet; search again shortly. "
+            )
         count = len(restaurants)
         noun = "restaurant" if count == 1 else "restaurants"
         message = (
@@ -116,7 +124,10 @@ class RestaurantLookup:
         return RestaurantsAnswer((value,), _source(entry, note), entry.stored_at, note)
 
     async def _lookup(
-        self, key: str, load: Callable[[], Awaitable[object]]
+        self,
+        key: str,
+        load: Callable[[], Awaitable[object]],
+        is_negative: Callable[[object], bool] | None = None,
     ) -> tuple[CacheEntry, str]:
         """A fresh entry or a live one; a stale one, with a note, if Places fails."""
         try:
@@ -125,6 +136,7 @@ class RestaurantLookup:
                 load,
                 keep_for=self._policy.keep_for,
                 fresh_for=self._policy.fresh_for,
+                is_negative=is_negative,
             )
         except APIError as error:
             kept = self._cache.get(key)
@@ -139,8 +151,14 @@ class RestaurantLookup:
             record_cache_hit(self._ledger, self._clock, key, entry.tier)
         return entry, ""
 
-    async def _matched(self, found: Sequence[Restaurant]) -> tuple[Restaurant, ...]:
-        """Each restaurant with its Resy venue where one matches; misses are fine."""
+    async def _matched(
+        self, found: Sequence[Restaurant], unmatched: list[str] | None = None
+    ) -> tuple[Restaurant, ...]:
+        """Each restaurant with its Resy venue where one matches; misses are fine.
+
+        The place ids that could not be matched because Resy failed (not
+        because it knows no such venue) are added to `unmatched`.
+        """
 
         async def one(restaurant: Restaurant) -> Restaurant:
             if restaurant.resy is not None:
@@ -148,6 +166,8 @@ class RestaurantLookup:
             try:
                 venue = await self._matcher.match(restaurant.name, restaurant.location)
             except APIError as error:
+                if unmatched is not None:
+                    unmatched.append(restaurant.place_id)
                 logger.info(
                     "restaurants.match_failed",
                     extra={

@@ -11,9 +11,11 @@ from adapters.storage.engine import default_sqlite_url
 from application.check_availability import AvailabilityPolicy
 from domain.money import parse_usd
 from entrypoints.sandbox import calendar as sandbox_calendar
+from entrypoints.sandbox.faults import parse_spec
 from entrypoints.sandbox.resy_booking import (
     SANDBOX_AUTH_TOKEN as SANDBOX_RESY_AUTH_TOKEN,
 )
+from entrypoints.sandbox.server import installed_upstreams
 
 PREFIX = "RESGW_"
 RESY_PUBLIC_BASE_URL = "https://api.resy.com"
@@ -179,6 +181,19 @@ class Settings:
         # A bad budget amount stops the gateway at start, naming its variable.
         _ = self.budgets
         self.calendar_sync_mode  # noqa: B018 - so does an unknown sync mode
+        _check_address("GRPC_ADDRESS", self.grpc_address)
+        _check_address("SANDBOX_ADDRESS", self.sandbox_address)
+        if self.http_address.lower() != "off":
+            _check_address("HTTP_ADDRESS", self.http_address)
+        if self.log_format not in ("text", "json"):
+            raise ValueError(
+                f"{PREFIX}LOG_FORMAT must be text or json, got {self.log_format!r}"
+            )
+        try:
+            extras = {u.name: u.extra_faults for u in installed_upstreams()}
+            parse_spec(self.sandbox_faults, extras)
+        except ValueError as error:
+            raise ValueError(f"{PREFIX}SANDBOX_FAULTS: {error}") from error
         try:
             AvailabilityPolicy(self.availability_fresh_for, self.availability_stale_for)
         except ValueError as error:
@@ -245,9 +260,20 @@ def policies_from_env(env: Mapping[str, str]) -> dict[str, UpstreamPolicy]:
                 changes[attribute] = _convert(
                     f"{name}_{attribute}", raw, 1.0 if default is None else default
                 )
-        policies[name] = dataclasses.replace(policy, **changes)  # type: ignore[arg-type]
+        try:
+            policies[name] = dataclasses.replace(policy, **changes)  # type: ignore[arg-type]
+        except ValueError as error:
+            named = ", ".join(f"{PREFIX}{name.upper()}_{a.upper()}" for a in changes)
+            raise ValueError(f"{named}: {error}") from error
 
     return policies
+
+
+def _check_address(name: str, address: str) -> None:
+    """host:port with a numeric port, or [v6]:port; nothing is looked up."""
+    host, colon, port = address.rpartition(":")
+    if not (colon and host and port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"{PREFIX}{name} must be host:port, got {address!r}")
 
 
 def _convert(name: str, raw: str, default: object) -> object:

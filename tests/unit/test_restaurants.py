@@ -62,12 +62,21 @@ async def test_found_restaurants_carry_what_check_availability_needs(lookup):
     )
 
 
-async def test_a_failed_match_leaves_the_restaurant_without_resy(lookup, matcher):
+async def test_a_failed_match_is_said_and_kept_only_briefly(
+    lookup, matcher, directory, clock
+):
     matcher.fail = TransientAPIError("503", 503, provider="resy")
 
     answer = await lookup.search(SearchQuery("bistro"))
+    matcher.fail = None
+    clock.advance(61)
+    again = await lookup.search(SearchQuery("bistro"))
 
     assert answer.restaurants[0].resy is None
+    assert "Resy could not be asked" in answer.message
+    assert again.source is Source.LIVE
+    assert again.restaurants[0].resy == VENUE
+    assert len(directory.searches) == 2
 
 
 async def test_search_results_also_answer_get_restaurant(lookup, directory):
