@@ -53,6 +53,8 @@ class Settings:
     opentable_max_concurrency: int = 2
     opentable_step_timeout: float = 10.0
     booking_pending_grace: float = 120.0
+    breaker_redis_url: str = field(default="", repr=False)
+    breaker_redis_namespace: str = "resgw:breaker"
     hot_cache_max_entries: int = 10_000
     hot_cache_keep_for: float = 300.0
     negative_cache_keep_for: float = 60.0

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 from dependency_injector import containers, providers
+from redis import Redis
 
 from adapters.allowances import free_allowances
 from adapters.budget import BudgetedDirectory
@@ -35,7 +36,11 @@ from adapters.resilience.directory import (
     ResilientMatcher,
     ResilientWeather,
 )
-from adapters.resilience.registry import BreakerRegistry
+from adapters.resilience.registry import (
+    BreakerRegistry,
+    StorageFactory,
+    redis_storage,
+)
 from adapters.resy.availability import ResyAvailability
 from adapters.resy.booking import ResyBooking
 from adapters.resy.settings import ResySettings
@@ -64,6 +69,13 @@ def _path_operation(request: httpx.Request) -> str:
 
 def _http_client(transport: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, follow_redirects=False)
+
+
+def _breaker_storage(url: str, namespace: str) -> StorageFactory | None:
+    """Breaker state in Redis, shared live by every replica; else per process."""
+    if not url:
+        return None
+    return redis_storage(Redis.from_url(url), namespace)
 
 
 def _new_reservation_id() -> str:
@@ -119,7 +131,14 @@ class Container(containers.DeclarativeContainer):
         budgets=budgets,
     )
     breakers = providers.Singleton(
-        BreakerRegistry, clock=clock, policies=settings.provided.policies
+        BreakerRegistry,
+        clock=clock,
+        policies=settings.provided.policies,
+        storage_factory=providers.Singleton(
+            _breaker_storage,
+            settings.provided.breaker_redis_url,
+            settings.provided.breaker_redis_namespace,
+        ),
     )
 
     # Resy: availability, venue matching and booking over one metered client.
