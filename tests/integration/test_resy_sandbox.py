@@ -42,25 +42,6 @@ BROWSER = {
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def sandbox(clock: FakeClock):
-    running = await start_sandbox(clock=clock)
-    yield running
-    await running.close()
-
-
-@pytest.fixture
-async def http():
-    # trust_env=False: no proxy from the environment may carry loopback traffic away.
-    async with httpx.AsyncClient(trust_env=False) as client:
-        yield client
-
-
-@pytest.fixture
 def resy(http: httpx.AsyncClient, sandbox: RunningSandbox, clock: FakeClock):
     def make(timeout: float = 5.0, key: str = KEY) -> ResyAvailability:
         settings = ResySettings(base_url=sandbox.base_url, api_key=key, timeout=timeout)

@@ -19,7 +19,7 @@ from domain.errors import (
 )
 from domain.models import Coordinates, ResyVenue
 from entrypoints.sandbox.resy import REVOKED_KEY
-from entrypoints.sandbox.server import RunningSandbox, start_sandbox
+from entrypoints.sandbox.server import RunningSandbox
 from tests.fakes import FakeClock
 
 KEY = "sandboxPublicKey0001"
@@ -30,25 +30,6 @@ BROWSER = {
     "Authorization": f'ResyAPI api_key="{KEY}"',
     "User-Agent": "Mozilla/5.0 (X11; Linux x86_64)",
 }
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def sandbox(clock: FakeClock):
-    running = await start_sandbox(clock=clock)
-    yield running
-    await running.close()
-
-
-@pytest.fixture
-async def http():
-    # trust_env=False: no proxy from the environment may carry loopback traffic away.
-    async with httpx.AsyncClient(trust_env=False) as client:
-        yield client
 
 
 @pytest.fixture

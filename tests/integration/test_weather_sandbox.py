@@ -16,32 +16,13 @@ from domain.errors import (
     UpstreamTimeoutError,
 )
 from domain.models import Coordinates
-from entrypoints.sandbox.server import RunningSandbox, start_sandbox
+from entrypoints.sandbox.server import RunningSandbox
 from entrypoints.sandbox.weather import REVOKED_KEY
 from tests.fakes import FakeClock
 
 KEY = "0123456789abcdef0123456789abcdef"
 NEW_YORK = Coordinates(40.7208, -74.0041)
 TOKYO = Coordinates(35.6654, 139.7168)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def sandbox(clock: FakeClock):
-    running = await start_sandbox(clock=clock)
-    yield running
-    await running.close()
-
-
-@pytest.fixture
-async def http():
-    # trust_env=False: no proxy from the environment may carry loopback traffic away.
-    async with httpx.AsyncClient(trust_env=False) as client:
-        yield client
 
 
 @pytest.fixture
