@@ -101,22 +101,33 @@ def start_gateway(tmp: Path, **env: str) -> GatewayProcess:
     gateway = GatewayProcess(
         process, f"127.0.0.1:{port}", f"http://127.0.0.1:{sandbox_port}"
     )
+    gateway.reader = follow(process, '"gateway.serving"', gateway.log)
+    return gateway
+
+
+def follow(
+    process: subprocess.Popen[str], marker: str, log: list[str]
+) -> threading.Thread:
+    """Read the process's stderr into `log` until a line holds `marker`.
+
+    The reading thread goes on collecting lines until the process ends; it
+    is returned so that a caller can join it after stopping the process.
+    """
     lines: queue.Queue[str] = queue.Queue()
-    gateway.reader = threading.Thread(
-        target=_pump, args=(process.stderr, lines, gateway.log), daemon=True
+    reader = threading.Thread(
+        target=_pump, args=(process.stderr, lines, log), daemon=True
     )
-    gateway.reader.start()
+    reader.start()
     while True:
         try:
             line = lines.get(timeout=START_TIMEOUT)
         except queue.Empty as silence:
             process.kill()
-            log = "".join(gateway.log)
-            raise RuntimeError("gateway did not start:\n" + log) from silence
-        if '"gateway.serving"' in line:
-            return gateway
+            raise RuntimeError("did not start:\n" + "".join(log)) from silence
+        if marker in line:
+            return reader
         if process.poll() is not None:
-            raise RuntimeError("gateway exited:\n" + "".join(gateway.log))
+            raise RuntimeError("exited:\n" + "".join(log))
 
 
 def stop_gateway(gateway: GatewayProcess) -> int:

@@ -9,10 +9,8 @@ left behind is scanned for the secrets.
 import json
 import os
 import secrets
-import socket
 import sqlite3
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -20,7 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import BIN, BISTRO, free_port, start_gateway, stop_gateway
+from tests.e2e.conftest import (
+    BIN,
+    BISTRO,
+    follow,
+    free_port,
+    start_gateway,
+    stop_gateway,
+)
 
 CHECK = "reservations.v1.AvailabilityService/CheckAvailability"
 BREAKERS = "reservations.v1.OperationsService/ListCircuitBreakers"
@@ -108,39 +113,20 @@ def _made_up_secrets() -> tuple[str, str]:
     return key, token
 
 
-def _wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + SANDBOX_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the sandbox exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)  # polling for start-up, not waiting out a timeout
-    raise RuntimeError(f"the sandbox did not listen on {port}")
-
-
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory) -> Iterator[str]:
     """A sandbox process of its own on loopback; yields its base URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESGW_")}
-    errors = tmp_path_factory.mktemp("sandbox") / "stderr.txt"
-    with errors.open("wb") as sink:
-        process = subprocess.Popen(
-            [
-                str(BIN / "reservation-gateway"),
-                "sandbox",
-                "--address",
-                f"127.0.0.1:{port}",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-        )
+    process = subprocess.Popen(
+        [str(BIN / "reservation-gateway"), "sandbox", "--address", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        _wait_until_listening(port, process)
+        follow(process, "sandbox.started", [])
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -207,18 +193,8 @@ def session(tmp_path_factory, sandbox) -> Session:
         )
     finally:
         result.exit_code = stop_gateway(gateway)
-        _wait_for_last_line(gateway.log)
 
     return result
-
-
-def _wait_for_last_line(log: list[str]) -> None:
-    """The process has exited; let the reader thread take in its last lines."""
-    deadline = time.monotonic() + SANDBOX_START_TIMEOUT
-    while not any('"gateway.stopped"' in line for line in log):
-        if time.monotonic() > deadline:
-            raise RuntimeError("the gateway's log never reached gateway.stopped")
-        time.sleep(0.02)  # a reader thread catching up, not a timeout
 
 
 def _leaks(text: str, needles: dict[str, str]) -> list[str]:
