@@ -31,7 +31,6 @@ CHECK = "reservations.v1.AvailabilityService/CheckAvailability"
 BREAKERS = "reservations.v1.OperationsService/ListCircuitBreakers"
 HEALTH = "grpc.health.v1.Health/Check"
 HEADER_FORM = "ResyAPI api_key="
-SANDBOX_START_TIMEOUT = 30.0
 
 # Each fault, and the reason the failed Resy layer must report for it.
 FAULTS = (
