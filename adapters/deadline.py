@@ -1,9 +1,18 @@
 """Each upstream request's timeout: its own, cut short by the caller's deadline."""
 
+import asyncio
+from collections.abc import Awaitable
+from typing import TypeVar
+
+import httpx
+
+from adapters.http_errors import translate_transport_error
 from domain import context
 from domain.errors import UpstreamTimeoutError
 from domain.ports import Clock
 from domain.wording import provider_name
+
+T = TypeVar("T")
 
 
 def time_left(timeout: float, clock: Clock, provider: str) -> float:
@@ -21,3 +30,25 @@ def time_left(timeout: float, clock: Clock, provider: str) -> float:
         )
 
     return min(timeout, left)
+
+
+async def bounded(
+    exchange: Awaitable[T], seconds: float, provider: str, what: str
+) -> T:
+    """Await one HTTP exchange within `seconds`, its failures as domain errors.
+
+    httpx bounds each phase of a request; this bounds the whole of it. A
+    timeout here may come after the request was sent, so it says so.
+    """
+    try:
+        async with asyncio.timeout(seconds):
+            return await exchange
+    except httpx.TransportError as exc:
+        raise translate_transport_error(exc, provider) from exc
+    except TimeoutError as exc:
+        raise UpstreamTimeoutError(
+            f"{provider_name(provider)} did not answer {what} within "
+            f"{seconds:.3g} s; the request may have been received",
+            provider=provider,
+            maybe_received=True,
+        ) from exc

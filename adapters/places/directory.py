@@ -1,18 +1,16 @@
 """Google Places (New) Text Search and Place Details behind the directory port."""
 
-import asyncio
 import re
 from collections.abc import Sequence
 
 import httpx
 
-from adapters.deadline import time_left
-from adapters.http_errors import translate_transport_error
+from adapters.deadline import bounded, time_left
 from adapters.places.errors import raise_for_google_status
 from adapters.places.masks import DETAILS_MASK, SEARCH_MASK, FieldMask
 from adapters.places.schema import decode, read_place, read_search
 from adapters.places.settings import PlacesSettings
-from domain.errors import FieldViolation, InvalidRequestError, UpstreamTimeoutError
+from domain.errors import FieldViolation, InvalidRequestError
 from domain.models import Coordinates, Restaurant
 from domain.ports import Clock
 
@@ -78,20 +76,10 @@ class GooglePlacesDirectory:
             "X-Goog-FieldMask": mask.header,
             "Accept": "application/json",
         }
-        try:
-            # httpx bounds each phase; this bounds the whole exchange.
-            async with asyncio.timeout(seconds):
-                response = await self._http.request(
-                    method, url, headers=headers, timeout=seconds, **kwargs
-                )
-        except httpx.TransportError as exc:
-            raise translate_transport_error(exc, _PROVIDER) from exc
-        except TimeoutError as exc:
-            raise UpstreamTimeoutError(
-                f"Google Places did not answer {mask.operation.value} within "
-                f"{seconds:.3g} s; the request may have been received",
-                provider=_PROVIDER,
-            ) from exc
+        exchange = self._http.request(
+            method, url, headers=headers, timeout=seconds, **kwargs
+        )
+        response = await bounded(exchange, seconds, _PROVIDER, mask.operation.value)
         raise_for_google_status(
             response, _PROVIDER, self._clock.now(), self._settings.api_key
         )

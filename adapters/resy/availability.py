@@ -1,17 +1,16 @@
 """Resy's /4/find behind the availability port."""
 
-import asyncio
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 import httpx
 
-from adapters.deadline import time_left
-from adapters.http_errors import raise_for_status, translate_transport_error
+from adapters.deadline import bounded, time_left
+from adapters.http_errors import raise_for_status
 from adapters.resy.schema import FoundVenue, SchemaWatch
 from adapters.resy.settings import ResySettings
 from adapters.resy.wire import resy_headers
-from domain.errors import FieldViolation, InvalidRequestError, UpstreamTimeoutError
+from domain.errors import FieldViolation, InvalidRequestError
 from domain.models import AvailabilityQuery, Platform, RestaurantRef, Slot
 from domain.ports import Clock
 from domain.validation import zone_or_none
@@ -61,24 +60,10 @@ class ResyAvailability:
             "long": "0",
         }
         url = self._settings.base_url.rstrip("/") + "/4/find"
-        try:
-            # httpx bounds each phase; this bounds the whole exchange.
-            async with asyncio.timeout(seconds):
-                return await self._http.get(
-                    url,
-                    params=params,
-                    headers=resy_headers(self._settings),
-                    timeout=seconds,
-                )
-        except httpx.TransportError as exc:
-            raise translate_transport_error(exc, _PROVIDER) from exc
-        except TimeoutError as exc:
-            raise UpstreamTimeoutError(
-                f"Resy did not answer /4/find within {seconds:.3g} s; "
-                "the request may have been received",
-                provider=_PROVIDER,
-                maybe_received=True,
-            ) from exc
+        exchange = self._http.get(
+            url, params=params, headers=resy_headers(self._settings), timeout=seconds
+        )
+        return await bounded(exchange, seconds, _PROVIDER, "/4/find")
 
 
 def _zone(venue: FoundVenue, restaurant: RestaurantRef) -> tzinfo:

@@ -1,6 +1,5 @@
 """Resy's venue search behind the venue-matcher port: a place's name to a venue."""
 
-import asyncio
 import json
 import logging
 import math
@@ -10,12 +9,12 @@ from difflib import SequenceMatcher
 
 import httpx
 
-from adapters.deadline import time_left
-from adapters.http_errors import raise_for_status, translate_transport_error
+from adapters.deadline import bounded, time_left
+from adapters.http_errors import raise_for_status
 from adapters.resy.schema import describe
 from adapters.resy.settings import ResySettings
 from adapters.resy.wire import resy_headers
-from domain.errors import SchemaChangeError, UpstreamTimeoutError
+from domain.errors import SchemaChangeError
 from domain.models import Coordinates, ResyVenue
 from domain.ports import Clock
 
@@ -65,22 +64,10 @@ class ResyVenueMatcher:
     async def _post_search(self, body: dict[str, object]) -> httpx.Response:
         seconds = time_left(self._settings.timeout, self._clock, _PROVIDER)
         url = self._settings.base_url.rstrip("/") + "/3/venuesearch/search"
-        try:
-            # httpx bounds each phase; this bounds the whole exchange.
-            async with asyncio.timeout(seconds):
-                return await self._http.post(
-                    url,
-                    json=body,
-                    headers=resy_headers(self._settings),
-                    timeout=seconds,
-                )
-        except httpx.TransportError as exc:
-            raise translate_transport_error(exc, _PROVIDER) from exc
-        except TimeoutError as exc:
-            raise UpstreamTimeoutError(
-                f"Resy did not answer /3/venuesearch/search within {seconds:.3g} s",
-                provider=_PROVIDER,
-            ) from exc
+        exchange = self._http.post(
+            url, json=body, headers=resy_headers(self._settings), timeout=seconds
+        )
+        return await bounded(exchange, seconds, _PROVIDER, "/3/venuesearch/search")
 
 
 def _drift(where: str, expected: str, found: str) -> SchemaChangeError:

@@ -1,6 +1,5 @@
 """OpenWeatherMap 2.5 current weather and 5-day/3-hour forecast behind the port."""
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -9,15 +8,14 @@ from typing import TypeVar
 
 import httpx
 
-from adapters.deadline import time_left
-from adapters.http_errors import raise_for_status, translate_transport_error
+from adapters.deadline import bounded, time_left
+from adapters.http_errors import raise_for_status
 from adapters.weather.schema import Drift, cod, read_current, read_forecast
 from adapters.weather.settings import OpenWeatherMapSettings
 from domain.errors import (
     AuthError,
     PermanentAPIError,
     TransientAPIError,
-    UpstreamTimeoutError,
 )
 from domain.models import Coordinates, WeatherReport
 from domain.ports import Clock
@@ -76,18 +74,9 @@ class OpenWeatherMap:
         }
         url = self._settings.base_url.rstrip("/") + endpoint
         request = self._http.build_request("GET", url, params=params, timeout=seconds)
-        try:
-            # httpx bounds each phase; this bounds the whole exchange.
-            async with asyncio.timeout(seconds):
-                return await self._exchange(request, endpoint)
-        except httpx.TransportError as exc:
-            raise translate_transport_error(exc, _PROVIDER) from exc
-        except TimeoutError as exc:
-            raise UpstreamTimeoutError(
-                f"OpenWeatherMap did not answer {endpoint} within {seconds:.3g} s; "
-                "the request may have been received",
-                provider=_PROVIDER,
-            ) from exc
+        return await bounded(
+            self._exchange(request, endpoint), seconds, _PROVIDER, endpoint
+        )
 
     async def _exchange(
         self, request: httpx.Request, endpoint: str
