@@ -1,5 +1,7 @@
 """The sync SQLAlchemy engine; SQLite gets WAL, a busy timeout, BEGIN IMMEDIATE."""
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +62,28 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         for pragma in _PRAGMAS:
-            cursor.execute(pragma)
+            _execute_waiting(cursor, pragma)
     finally:
         cursor.close()
+
+
+def _execute_waiting(cursor: Any, statement: str) -> None:
+    """Run a pragma; when another process holds the lock, wait and try again.
+
+    Switching a new file to WAL needs the database to itself, and SQLite
+    answers "database is locked" at once instead of using the busy timeout
+    when two processes open a new file together.
+    """
+    waited = 0.0
+    while True:
+        try:
+            cursor.execute(statement)
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or waited >= BUSY_TIMEOUT_MS / 1000:
+                raise
+        time.sleep(0.02)
+        waited += 0.02
 
 
 def _on_sqlite_begin(conn: Connection) -> None:
