@@ -35,6 +35,29 @@ class GatewayProcess:
     sandbox_url: str
     log: list[str] = field(default_factory=list)
     reader: threading.Thread | None = None
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_for_event(self, event: str, timeout: float = 20.0, **fields: str) -> dict:
+        """The first JSON log line of `event` whose fields match, waiting for it."""
+
+        def found() -> dict | None:
+            for line in self.log:
+                if not line.startswith("{"):
+                    continue
+                entry = json.loads(line)
+                if entry.get("event") == event and all(
+                    entry.get(k) == v for k, v in fields.items()
+                ):
+                    return entry
+            return None
+
+        with self.changed:
+            self.changed.wait_for(lambda: found() is not None, timeout)
+        entry = found()
+        if entry is None:
+            log = "".join(self.log)
+            raise AssertionError(f"no {event} {fields} in the log:\n{log}")
+        return entry
 
     def grpcurl(
         self,
@@ -68,9 +91,13 @@ class GatewayProcess:
             assert answer.status == 200
 
 
-def _pump(stream, lines: "queue.Queue[str]", log: list[str]) -> None:
+def _pump(
+    stream, lines: "queue.Queue[str]", log: list[str], changed: threading.Condition
+) -> None:
     for line in stream:
-        log.append(line)
+        with changed:
+            log.append(line)
+            changed.notify_all()
         lines.put(line)
 
 
@@ -101,12 +128,15 @@ def start_gateway(tmp: Path, **env: str) -> GatewayProcess:
     gateway = GatewayProcess(
         process, f"127.0.0.1:{port}", f"http://127.0.0.1:{sandbox_port}"
     )
-    gateway.reader = follow(process, '"gateway.serving"', gateway.log)
+    gateway.reader = follow(process, '"gateway.serving"', gateway.log, gateway.changed)
     return gateway
 
 
 def follow(
-    process: subprocess.Popen[str], marker: str, log: list[str]
+    process: subprocess.Popen[str],
+    marker: str,
+    log: list[str],
+    changed: threading.Condition | None = None,
 ) -> threading.Thread:
     """Read the process's stderr into `log` until a line holds `marker`.
 
@@ -115,7 +145,9 @@ def follow(
     """
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(
-        target=_pump, args=(process.stderr, lines, log), daemon=True
+        target=_pump,
+        args=(process.stderr, lines, log, changed or threading.Condition()),
+        daemon=True,
     )
     reader.start()
     while True:

@@ -4,7 +4,6 @@ import base64
 import json
 import os
 import subprocess
-import time
 import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
@@ -53,13 +52,12 @@ def _events(gateway) -> list[dict]:
 
 
 def _until(gateway, rid: str, status: str) -> dict:
-    """GetCalendarEvent until the background sync reports `status` (10 s at most)."""
-    for _ in range(200):
-        entry = gateway.call(EVENT, {"reservation_id": rid})
-        if entry["sync"]["status"] == status:
-            return entry
-        time.sleep(0.05)  # polling another process, not waiting out a backoff
-    raise AssertionError(f"sync never reached {status}: {entry['sync']}")
+    """GetCalendarEvent once the background sync has logged reaching `status`."""
+    state = status.removeprefix("CALENDAR_SYNC_STATUS_").lower()
+    gateway.wait_for_event("calendar.sync_tried", reservation_id=rid, state=state)
+    entry = gateway.call(EVENT, {"reservation_id": rid})
+    assert entry["sync"]["status"] == status, entry["sync"]
+    return entry
 
 
 def _request(gateway, key: str, slot: int = 0) -> dict:
