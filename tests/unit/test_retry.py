@@ -18,33 +18,10 @@ from domain.errors import (
     UpstreamTimeoutError,
 )
 from tests.fakes import FakeClock
+from tests.unit.retry_helpers import Upstream, transient
 
 CATCH_ALL = retry_if_exception_type(BaseException)
 POLICY = UpstreamPolicy("resy", jitter="full")
-
-
-class Upstream:
-    """An upstream call that raises or returns its scripted outcomes in turn."""
-
-    def __init__(self, *outcomes: object) -> None:
-        self.outcomes = list(outcomes)
-        self.calls = 0
-
-    async def __call__(self) -> object:
-        self.calls += 1
-        outcome = self.outcomes.pop(0) if len(self.outcomes) > 1 else self.outcomes[0]
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
-
-
-def transient(status: int = 503, retry_after: float | None = None) -> TransientAPIError:
-    return TransientAPIError("upstream trouble", status, retry_after=retry_after)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 async def call(upstream: Upstream, clock: FakeClock, **kwargs: Any) -> object:
